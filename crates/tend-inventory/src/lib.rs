@@ -1,1 +1,16 @@
-//! placeholder
+//! Reads what a Python service uses into one [`Inventory`](tend_model::Inventory).
+//!
+//! Three families of sources: installed environments (`venv`), declarations in requirements
+//! files (`requirements`) and `pyproject.toml` (`pyproject`), and lockfiles (`lock`). Every
+//! declaration source implements [`SourceReader`]; the environment reader reads metadata straight
+//! from site-packages and starts an interpreter only when the layout cannot be read from disk.
+
+mod error;
+mod lock;
+mod pyproject;
+mod requirements;
+mod source;
+mod venv;
+
+pub use error::{read_text, SourceError};
+pub use source::{ReadContext, SourceData, SourceReader};

@@ -1,1 +1,73 @@
-//! placeholder
+//! The project's policy file: `tend.toml`, or `[tool.tend]` in `pyproject.toml`.
+//!
+//! Parsing happens in two steps, as in cargo-deny: the TOML is read into raw values that keep
+//! their byte spans ([`raw`]), then [`validate`](raw::RawConfig) turns them into a checked
+//! [`Policy`], reporting every problem at once, each with the file and line it comes from.
+//! Unknown keys are errors and suggest the closest known key.
+//!
+//! This schema is small (which files are production or development, where the
+//! environment is, the checks' settings); later tables (categories, SLAs, schedules) extend
+//! [`raw::RawConfig`] and [`Policy`] rather than replace them.
+
+mod discover;
+mod error;
+mod raw;
+
+use std::path::PathBuf;
+
+pub use discover::{load, load_file, ConfigFile};
+pub use error::{ConfigError, ConfigProblem};
+use tend_model::{Location, PackageName, VersionSpecifiers};
+
+/// The checked policy. Paths are resolved against the directory of the file they come from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Policy {
+    /// The file it was read from; `None` for the built-in defaults.
+    pub file: Option<ConfigFile>,
+    pub sources: SourcesPolicy,
+    pub environment: Option<EnvironmentSetting>,
+    pub check: CheckPolicy,
+}
+
+/// Which declaration files are read, and which of them describe production.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourcesPolicy {
+    /// Files whose requirements must be exact pins (`==`). Empty: tend's defaults apply
+    /// (`requirements.txt`, `requirements/prod*.txt`, lockfiles are pinned by nature).
+    pub production: Vec<PathBuf>,
+    /// Files where ranges and `~=` are fine.
+    pub development: Vec<PathBuf>,
+}
+
+/// The installed environment the project runs in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnvironmentSetting {
+    /// A virtualenv directory.
+    Venv(PathBuf),
+    /// An interpreter.
+    Python(PathBuf),
+}
+
+/// Settings of `tend check`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckPolicy {
+    /// Modules that must import in the environment.
+    pub critical_imports: Vec<Located<String>>,
+    /// Versions the installed packages must stay within.
+    pub version_rules: Vec<VersionRule>,
+}
+
+/// A value with the place in the policy file it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located<T> {
+    pub value: T,
+    pub location: Option<Location>,
+}
+
+/// `flask = ">=2,<4"` under `[check.version-rules]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionRule {
+    pub package: PackageName,
+    pub specifier: VersionSpecifiers,
+    pub location: Option<Location>,
+}

@@ -1,0 +1,236 @@
+//! The policy as written: serde structs that keep spans, before validation.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::str::FromStr;
+
+use serde::Deserialize;
+use tend_model::{Location, PackageName, VersionSpecifiers};
+use toml::Spanned;
+
+use crate::{
+    CheckPolicy, ConfigProblem, EnvironmentSetting, Located, Policy, SourcesPolicy, VersionRule,
+};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(crate) struct RawConfig {
+    #[serde(default)]
+    sources: RawSources,
+    #[serde(default)]
+    environment: RawEnvironment,
+    #[serde(default)]
+    check: RawCheck,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawSources {
+    #[serde(default)]
+    production: Vec<Spanned<String>>,
+    #[serde(default)]
+    development: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawEnvironment {
+    path: Option<Spanned<String>>,
+    python: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawCheck {
+    #[serde(default)]
+    critical_imports: Vec<Spanned<String>>,
+    #[serde(default)]
+    version_rules: BTreeMap<Spanned<String>, Spanned<String>>,
+}
+
+/// Where the raw config's spans point: the file, its text, and the directory relative paths
+/// are resolved against.
+pub(crate) struct SourceText<'a> {
+    pub path: &'a Path,
+    pub text: &'a str,
+}
+
+impl SourceText<'_> {
+    pub fn problem(
+        &self,
+        span: std::ops::Range<usize>,
+        message: impl Into<String>,
+    ) -> ConfigProblem {
+        let (line, column) = Location::line_of_offset(self.text, span.start);
+        ConfigProblem {
+            location: Location::new(self.path, line).with_column(column),
+            message: message.into(),
+            line_text: self
+                .text
+                .lines()
+                .nth(line.saturating_sub(1))
+                .map(str::to_string),
+            hint: None,
+        }
+    }
+
+    fn location(&self, span: std::ops::Range<usize>) -> Location {
+        let (line, column) = Location::line_of_offset(self.text, span.start);
+        Location::new(self.path, line).with_column(column)
+    }
+}
+
+impl RawConfig {
+    /// Checks every value, collecting all problems rather than stopping at the first.
+    pub(crate) fn validate(self, source: &SourceText<'_>) -> Result<Policy, Vec<ConfigProblem>> {
+        let mut problems = Vec::new();
+        let base = source.path.parent().unwrap_or(Path::new(""));
+
+        let resolve = |value: &Spanned<String>, key: &str, problems: &mut Vec<ConfigProblem>| {
+            if value.get_ref().trim().is_empty() {
+                problems.push(source.problem(value.span(), format!("`{key}` must not be empty")));
+                None
+            } else {
+                Some(base.join(value.get_ref()))
+            }
+        };
+
+        let sources = SourcesPolicy {
+            production: self
+                .sources
+                .production
+                .iter()
+                .filter_map(|value| resolve(value, "sources.production", &mut problems))
+                .collect(),
+            development: self
+                .sources
+                .development
+                .iter()
+                .filter_map(|value| resolve(value, "sources.development", &mut problems))
+                .collect(),
+        };
+
+        let environment = match (self.environment.path, self.environment.python) {
+            (Some(_), Some(python)) => {
+                problems.push(source.problem(
+                    python.span(),
+                    "set either `environment.path` or `environment.python`, not both",
+                ));
+                None
+            }
+            (Some(path), None) => {
+                resolve(&path, "environment.path", &mut problems).map(EnvironmentSetting::Venv)
+            }
+            (None, Some(python)) => resolve(&python, "environment.python", &mut problems)
+                .map(EnvironmentSetting::Python),
+            (None, None) => None,
+        };
+
+        let mut critical_imports = Vec::new();
+        for module in &self.check.critical_imports {
+            if is_module_path(module.get_ref()) {
+                critical_imports.push(Located {
+                    value: module.get_ref().clone(),
+                    location: Some(source.location(module.span())),
+                });
+            } else {
+                problems.push(source.problem(
+                    module.span(),
+                    format!(
+                        "`{}` is not an importable module name (expected dotted Python identifiers, e.g. `flask` or `sqlalchemy.orm`)",
+                        module.get_ref()
+                    ),
+                ));
+            }
+        }
+
+        let mut version_rules = Vec::new();
+        for (package, specifier) in &self.check.version_rules {
+            let name = match PackageName::from_str(package.get_ref()) {
+                Ok(name) => Some(name),
+                Err(error) => {
+                    problems.push(source.problem(
+                        package.span(),
+                        format!(
+                            "`{}` is not a valid package name: {error}",
+                            package.get_ref()
+                        ),
+                    ));
+                    None
+                }
+            };
+            let parsed = match VersionSpecifiers::from_str(specifier.get_ref()) {
+                Ok(parsed) => Some(parsed),
+                Err(error) => {
+                    problems.push(source.problem(
+                        specifier.span(),
+                        format!(
+                            "`{}` is not a PEP 440 version specifier (expected e.g. \">=2,<4\"): {error}",
+                            specifier.get_ref()
+                        ),
+                    ));
+                    None
+                }
+            };
+            if let (Some(package_name), Some(specifier_value)) = (name, parsed) {
+                version_rules.push(VersionRule {
+                    package: package_name,
+                    specifier: specifier_value,
+                    location: Some(source.location(package.span())),
+                });
+            }
+        }
+
+        if !problems.is_empty() {
+            problems.sort_by(|a, b| a.location.cmp(&b.location));
+            return Err(problems);
+        }
+        Ok(Policy {
+            file: None,
+            sources,
+            environment,
+            check: CheckPolicy {
+                critical_imports,
+                version_rules,
+            },
+        })
+    }
+}
+
+fn is_module_path(text: &str) -> bool {
+    !text.is_empty()
+        && text.split('.').all(|part| {
+            let mut chars = part.chars();
+            chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
+                && chars.all(|c| c == '_' || c.is_alphanumeric())
+        })
+}
+
+/// Turns a TOML/serde error into a problem, adding a "did you mean" for unknown keys.
+pub(crate) fn deserialize_problem(
+    source: &SourceText<'_>,
+    error: &toml::de::Error,
+) -> ConfigProblem {
+    let span = error.span().unwrap_or(0..0);
+    let message = error.message().trim().to_string();
+    let mut problem = source.problem(span, message.clone());
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        if let Some((unknown, expected)) = rest.split_once('`') {
+            let candidates: Vec<&str> = expected
+                .split('`')
+                .enumerate()
+                .filter(|(index, _)| index % 2 == 1)
+                .map(|(_, key)| key)
+                .collect();
+            let best = candidates
+                .iter()
+                .map(|candidate| (strsim::jaro_winkler(unknown, candidate), *candidate))
+                .filter(|(score, _)| *score > 0.7)
+                .max_by(|a, b| a.0.total_cmp(&b.0));
+            if let Some((_, candidate)) = best {
+                problem.hint = Some(format!("did you mean `{candidate}`?"));
+            }
+        }
+    }
+    problem
+}

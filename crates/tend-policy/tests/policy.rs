@@ -1,0 +1,179 @@
+use std::path::Path;
+
+use tend_policy::{load, load_file, ConfigError, EnvironmentSetting};
+
+fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    fs_err::write(&path, text).unwrap();
+    path
+}
+
+fn problems(error: ConfigError) -> Vec<String> {
+    match error {
+        ConfigError::Invalid { problems, .. } => problems
+            .into_iter()
+            .map(|p| {
+                let hint = p.hint.map(|h| format!(" (hint: {h})")).unwrap_or_default();
+                format!("{}: {}{hint}", p.location.line, p.message)
+            })
+            .collect(),
+        other => panic!("expected Invalid, got {other:?}"),
+    }
+}
+
+#[test]
+fn reads_every_key_of_tend_toml() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "tend.toml",
+        r#"
+[sources]
+production = ["requirements.txt"]
+development = ["requirements-dev.txt"]
+
+[environment]
+path = ".venv"
+
+[check]
+critical-imports = ["flask", "sqlalchemy.orm"]
+
+[check.version-rules]
+Flask = ">=2,<4"
+"#,
+    );
+    let policy = load(dir.path()).unwrap();
+    assert_eq!(
+        policy.sources.production,
+        vec![dir.path().join("requirements.txt")]
+    );
+    assert_eq!(
+        policy.sources.development,
+        vec![dir.path().join("requirements-dev.txt")]
+    );
+    assert_eq!(
+        policy.environment,
+        Some(EnvironmentSetting::Venv(dir.path().join(".venv")))
+    );
+    let imports: Vec<_> = policy
+        .check
+        .critical_imports
+        .iter()
+        .map(|i| i.value.as_str())
+        .collect();
+    assert_eq!(imports, ["flask", "sqlalchemy.orm"]);
+    assert_eq!(
+        policy.check.critical_imports[1]
+            .location
+            .as_ref()
+            .unwrap()
+            .line,
+        10
+    );
+    let rule = &policy.check.version_rules[0];
+    assert_eq!(rule.package.as_ref(), "flask");
+    assert_eq!(rule.specifier.to_string(), ">=2, <4");
+    assert_eq!(rule.location.as_ref().unwrap().line, 13);
+}
+
+#[test]
+fn reads_tool_tend_from_pyproject_with_file_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "pyproject.toml",
+        "[project]\nname = \"svc\"\n\n[tool.tend.check]\ncritical-imports = [\"flask\"]\n",
+    );
+    let policy = load(dir.path()).unwrap();
+    assert_eq!(
+        policy.check.critical_imports[0]
+            .location
+            .as_ref()
+            .unwrap()
+            .line,
+        5
+    );
+}
+
+#[test]
+fn pyproject_without_tool_tend_gives_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "pyproject.toml", "[project]\nname = \"svc\"\n");
+    let policy = load(dir.path()).unwrap();
+    assert!(policy.file.is_none());
+    assert!(policy.check.critical_imports.is_empty());
+}
+
+#[test]
+fn unknown_key_suggests_the_closest() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "tend.toml",
+        "[check]\ncritical-import = [\"flask\"]\n",
+    );
+    let problems = problems(load_file(&path).unwrap_err());
+    assert_eq!(problems.len(), 1);
+    assert!(
+        problems[0].starts_with("2: unknown field `critical-import`"),
+        "{problems:?}"
+    );
+    assert!(
+        problems[0].ends_with("(hint: did you mean `critical-imports`?)"),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn reports_every_invalid_value_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "tend.toml",
+        "[check]\ncritical-imports = [\"flask\", \"not a module\"]\n\n[check.version-rules]\nflask = \">=2,<<4\"\n\"bad name!\" = \">=1\"\n",
+    );
+    let problems = problems(load_file(&path).unwrap_err());
+    assert_eq!(problems.len(), 3, "{problems:?}");
+    assert!(problems[0].starts_with("2: `not a module` is not an importable module name"));
+    assert!(problems[1].starts_with("5: `>=2,<<4` is not a PEP 440 version specifier"));
+    assert!(problems[2].starts_with("6: `bad name!` is not a valid package name"));
+}
+
+#[test]
+fn invalid_toml_names_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "tend.toml",
+        "[check]\ncritical-imports = [\"flask\"\n",
+    );
+    let problems = problems(load_file(&path).unwrap_err());
+    assert_eq!(problems.len(), 1);
+    assert!(
+        problems[0].starts_with("3:") || problems[0].starts_with("2:"),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn both_path_and_python_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "tend.toml",
+        "[environment]\npath = \".venv\"\npython = \"/usr/bin/python3\"\n",
+    );
+    let problems = problems(load_file(&path).unwrap_err());
+    assert_eq!(
+        problems,
+        ["3: set either `environment.path` or `environment.python`, not both"]
+    );
+}
+
+#[test]
+fn non_utf8_is_an_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tend.toml");
+    fs_err::write(&path, b"[check]\ncritical-imports = [\"\xff\"]\n").unwrap();
+    assert!(matches!(load_file(&path), Err(ConfigError::NotUtf8 { .. })));
+}

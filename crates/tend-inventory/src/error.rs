@@ -27,7 +27,11 @@ pub enum SourceError {
 
 impl SourceError {
     pub fn parse(location: Location, message: impl Into<String>, line_text: Option<&str>) -> Self {
-        Self::Parse { location, message: message.into(), line_text: line_text.map(str::to_string) }
+        Self::Parse {
+            location,
+            message: message.into(),
+            line_text: line_text.map(str::to_string),
+        }
     }
 
     /// The location to point at, when the error has one.
@@ -42,13 +46,23 @@ impl SourceError {
 /// Reads a source file as UTF-8 text, dropping a leading byte-order mark and naming the first
 /// line that is not UTF-8.
 pub fn read_text(path: &std::path::Path) -> Result<String, SourceError> {
-    let bytes = fs_err::read(path).map_err(|source| SourceError::Io { path: path.to_path_buf(), source })?;
+    let bytes = fs_err::read(path).map_err(|source| SourceError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     match std::str::from_utf8(bytes) {
         Ok(text) => Ok(text.to_string()),
         Err(error) => {
-            let line = bytes[..error.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
-            Err(SourceError::NotUtf8 { path: path.to_path_buf(), line })
+            let line = bytes[..error.valid_up_to()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1;
+            Err(SourceError::NotUtf8 {
+                path: path.to_path_buf(),
+                line,
+            })
         }
     }
 }

@@ -1,0 +1,183 @@
+//! Tables and summaries for people.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use tend_model::{Declaration, Diagnostic, DistFormat, Inventory, Severity, SpecifierKind};
+
+use crate::Table;
+
+/// How paths are shown: relative to the project when they are inside it.
+#[derive(Debug, Clone, Default)]
+pub struct DisplayOptions {
+    pub project: Option<std::path::PathBuf>,
+}
+
+impl DisplayOptions {
+    pub fn path(&self, path: &Path) -> String {
+        let shown = self
+            .project
+            .as_deref()
+            .and_then(|project| path.strip_prefix(project).ok())
+            .filter(|relative| !relative.as_os_str().is_empty())
+            .unwrap_or(path);
+        shown.display().to_string()
+    }
+}
+
+fn declared(declaration: &Declaration, options: &DisplayOptions) -> String {
+    let what = if let Some(url) = &declaration.url {
+        if declaration.editable {
+            format!("-e {url}")
+        } else {
+            format!("@ {url}")
+        }
+    } else if declaration.specifier.is_empty() {
+        "*".to_string()
+    } else {
+        declaration.specifier.to_string().replace(", ", ",")
+    };
+    let mut text = format!(
+        "{what} {}:{}",
+        options.path(&declaration.location.path),
+        declaration.location.line
+    );
+    match declaration.kind {
+        tend_model::DeclarationKind::Constraint => text.push_str(" (constraint)"),
+        tend_model::DeclarationKind::Locked | tend_model::DeclarationKind::Requirement => {}
+    }
+    if !declaration.group.is_main() {
+        let _ = write!(text, " [{}]", declaration.group);
+    }
+    if let Some(marker) = declaration.marker.try_to_string() {
+        let _ = write!(text, " ; {marker}");
+    }
+    text
+}
+
+/// The merged inventory as a table, with a header naming the environment and the sources.
+pub fn inventory_table(inventory: &Inventory, options: &DisplayOptions) -> String {
+    let mut out = String::new();
+    match &inventory.environment {
+        Some(environment) => {
+            let version = environment
+                .python_version
+                .as_ref()
+                .map(|version| format!(", Python {version}"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "Environment: {}{version}, {} distributions",
+                options.path(&environment.prefix),
+                environment.distributions.len()
+            );
+        }
+        None => out.push_str("Environment: none found\n"),
+    }
+    if inventory.sources.is_empty() {
+        out.push_str("Sources: none\n");
+    } else {
+        let names: Vec<String> = inventory
+            .sources
+            .iter()
+            .map(|source| options.path(&source.path))
+            .collect();
+        let _ = writeln!(out, "Sources: {}", names.join(", "));
+    }
+    out.push('\n');
+
+    let mut table = Table::new(["Package", "Installed", "Declared", "Pinned"]);
+    for package in inventory.packages() {
+        let installed = match package.distribution {
+            Some(distribution) => {
+                let mut text = distribution.version.to_string();
+                if distribution.is_editable() {
+                    text.push_str(" (editable)");
+                } else if distribution.format == DistFormat::EggInfo {
+                    text.push_str(" (egg-info)");
+                }
+                text
+            }
+            None => "-".to_string(),
+        };
+        let declared: Vec<String> = package
+            .declarations
+            .iter()
+            .map(|declaration| declared(declaration, options))
+            .collect();
+        let pinned = if package.pinned {
+            "yes"
+        } else if package.declarations.is_empty() {
+            ""
+        } else if package
+            .declarations
+            .iter()
+            .any(|declaration| declaration.specifier_kind() == SpecifierKind::Url)
+        {
+            "url"
+        } else {
+            "no"
+        };
+        table.push([
+            package.name.to_string(),
+            installed,
+            if declared.is_empty() {
+                "-".to_string()
+            } else {
+                declared.join("\n")
+            },
+            pinned.to_string(),
+        ]);
+    }
+    out.push_str(&table.render());
+    out
+}
+
+/// Findings grouped by package, then a one-line count.
+pub fn check_table(findings: &[Diagnostic], options: &DisplayOptions) -> String {
+    let mut out = String::new();
+    if findings.is_empty() {
+        out.push_str("No problems found.\n");
+        return out;
+    }
+    let mut table = Table::new(["Severity", "Kind", "Package", "Message"]);
+    for finding in findings {
+        let mut message = finding.message.clone();
+        if let Some(location) = &finding.location {
+            let mut place = options.path(&location.path);
+            if location.line > 0 {
+                let _ = write!(place, ":{}", location.line);
+            }
+            let _ = write!(message, "\n  at {place}");
+        }
+        for note in &finding.notes {
+            let _ = write!(message, "\n  note: {note}");
+        }
+        table.push([
+            finding.severity.to_string(),
+            finding.code.to_string(),
+            finding
+                .package
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            message,
+        ]);
+    }
+    out.push_str(&table.render());
+    let count = |severity| {
+        findings
+            .iter()
+            .filter(|finding| finding.severity == severity)
+            .count()
+    };
+    let _ = writeln!(
+        out,
+        "\n{} problems: {} errors, {} warnings, {} notes",
+        findings.len(),
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Note)
+    );
+    out
+}

@@ -13,4 +13,5 @@ mod source;
 mod venv;
 
 pub use error::{read_text, SourceError};
+pub use pyproject::{parse_pyproject, PyprojectReader};
 pub use source::{ReadContext, SourceData, SourceReader};

@@ -4,9 +4,11 @@
 //! documents carry a `schema_version` and are described in `docs/json-schema.md`.
 
 mod json;
+mod scan;
 mod table;
 mod text;
 
 pub use json::{check_json, inventory_json, SCHEMA_VERSION};
+pub use scan::{scan_json, scan_text, ScanSummary};
 pub use table::Table;
 pub use text::{check_table, inventory_table, DisplayOptions};

@@ -101,7 +101,7 @@ pub fn scan_text(
             codes.join(", ")
         );
         let mut sorted: Vec<&Diagnostic> = findings.iter().collect();
-        sorted.sort_by(|a, b| b.severity.cmp(&a.severity));
+        sorted.sort_by_key(|finding| std::cmp::Reverse(finding.severity));
         for finding in sorted.iter().take(LISTED) {
             let package = finding
                 .package

@@ -38,8 +38,6 @@ pub enum Code {
     MissingDependency,
     /// A dependency is installed in a version the dependent does not accept (`pip check`: "but you have").
     ConflictingDependency,
-    /// An installed distribution needs a Python the environment does not have.
-    RequiresPython,
     /// A `==` pin differs from the installed version.
     Drift,
     /// Declared (and not only as a constraint) but not installed.
@@ -66,7 +64,6 @@ impl Code {
         Self::SourceWarning,
         Self::MissingDependency,
         Self::ConflictingDependency,
-        Self::RequiresPython,
         Self::Drift,
         Self::NotInstalled,
         Self::Unpinned,
@@ -84,7 +81,6 @@ impl Code {
             Self::SourceWarning => "source-warning",
             Self::MissingDependency => "missing-dependency",
             Self::ConflictingDependency => "conflicting-dependency",
-            Self::RequiresPython => "requires-python",
             Self::Drift => "drift",
             Self::NotInstalled => "not-installed",
             Self::Unpinned => "unpinned",

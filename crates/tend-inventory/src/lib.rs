@@ -14,6 +14,7 @@ mod venv;
 
 pub use error::{read_text, SourceError};
 pub use pyproject::{parse_pyproject, PyprojectReader};
+pub use requirements::{parse_requirements, RequirementsTxt};
 pub use source::{ReadContext, SourceData, SourceReader};
 pub use venv::{
     parse_direct_url, parse_headers, parse_metadata, parse_requires_txt, read_environment,

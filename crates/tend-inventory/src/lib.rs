@@ -13,6 +13,11 @@ mod source;
 mod venv;
 
 pub use error::{read_text, SourceError};
+pub use lock::{
+    parse_pdm_lock, parse_pipfile_lock, parse_poetry_lock, parse_pylock, parse_uv_lock,
+    PdmLockReader, PipfileLockReader, PoetryLockReader, PylockReader, UvLockReader,
+    LOCKFILE_READERS,
+};
 pub use pyproject::{parse_pyproject, PyprojectReader};
 pub use requirements::{parse_requirements, RequirementsTxt};
 pub use source::{ReadContext, SourceData, SourceReader};

@@ -140,7 +140,7 @@ impl<'i> Pyproject<'i> {
             let mut requirements = Vec::new();
             let mut stack = vec![normalise(name.get_ref())];
             self.expand_group(&groups, &mut stack, &mut requirements)?;
-            let group = Group::Group(name.get_ref().to_string());
+            let group = crate::lock::dependency_group(name.get_ref());
             for (text, span, key) in requirements {
                 let declaration = self.requirement(text, span, &key, group.clone())?;
                 self.data.declarations.push(declaration);
@@ -164,7 +164,7 @@ impl<'i> Pyproject<'i> {
         };
         let key = join("dependency-groups", written);
         let array = file.array(value, &key)?;
-        for item in array.iter() {
+        for item in array {
             match item.get_ref() {
                 DeValue::String(text) => requirements.push((text, item.span(), key.clone())),
                 DeValue::Table(include) => {
@@ -279,6 +279,12 @@ impl<'i> Pyproject<'i> {
                 _ => vec![value],
             };
             for alternative in alternatives {
+                // Each alternative of an array sits on its own line.
+                let location = if std::ptr::eq(alternative, value) {
+                    location.clone()
+                } else {
+                    file.line_location(alternative.span().start)
+                };
                 let (mut declaration, optional) =
                     self.poetry_dependency(&package, alternative, &key, location.clone())?;
                 if !optional || *group != Group::Main {

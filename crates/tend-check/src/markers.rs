@@ -1,8 +1,7 @@
 //! PEP 508 marker evaluation against the inventory's environment, with a fallback when the
 //! environment's marker values are unknown.
 
-use std::collections::HashSet;
-
+use pep508_rs::marker::{MarkerTreeKind, MarkerValueVersion};
 use tend_model::{marker_to_string, Environment, MarkerEnvironment, MarkerTree, Version};
 
 /// Whether a marker applies to the environment.
@@ -36,24 +35,58 @@ impl MarkerOutcome {
 /// the Python version (from `pyvenv.cfg`), otherwise nothing.
 pub(crate) struct MarkerContext<'a> {
     environment: Option<&'a MarkerEnvironment>,
-    python_versions: Vec<Version>,
+    python: Option<PythonVersions>,
+}
+
+struct PythonVersions {
+    full: Version,
+    short: Version,
+}
+
+/// Whether some environment with this Python version and no extras could satisfy `marker`:
+/// Python version nodes are decided, every other value could be anything.
+fn possible_with_python(marker: &MarkerTree, python: &PythonVersions) -> bool {
+    match marker.kind() {
+        MarkerTreeKind::True => true,
+        MarkerTreeKind::False => false,
+        MarkerTreeKind::Version(node) => {
+            let known = match node.key() {
+                MarkerValueVersion::PythonFullVersion => Some(&python.full),
+                MarkerValueVersion::PythonVersion => Some(&python.short),
+                MarkerValueVersion::ImplementationVersion => None,
+            };
+            node.edges().any(|(range, tree)| {
+                known.is_none_or(|version| range.contains(version))
+                    && possible_with_python(&tree, python)
+            })
+        }
+        MarkerTreeKind::String(node) => node
+            .children()
+            .any(|(_, tree)| possible_with_python(&tree, python)),
+        MarkerTreeKind::In(node) => node
+            .children()
+            .any(|(_, tree)| possible_with_python(&tree, python)),
+        MarkerTreeKind::Contains(node) => node
+            .children()
+            .any(|(_, tree)| possible_with_python(&tree, python)),
+        // No extra is active.
+        MarkerTreeKind::Extra(node) => possible_with_python(&node.edge(false), python),
+    }
 }
 
 impl<'a> MarkerContext<'a> {
     pub(crate) fn new(environment: Option<&'a Environment>) -> Self {
         let markers = environment.and_then(|environment| environment.markers.as_ref());
-        // `python_version` markers compare with `major.minor`, never the full version.
-        let python_versions = environment
+        let python = environment
             .and_then(|environment| environment.python_version.as_ref())
-            .map(|version| {
-                let release = version.release();
-                Version::new(release.iter().take(2).copied())
-            })
-            .into_iter()
-            .collect();
+            .map(|full| PythonVersions {
+                // `python_version` markers compare with `major.minor`, never the full version.
+                short: Version::new(full.release().iter().take(2).copied()),
+                full: full.clone(),
+            });
         Self {
             environment: markers,
-            python_versions,
+            python,
         }
     }
 
@@ -70,10 +103,15 @@ impl<'a> MarkerContext<'a> {
                 MarkerOutcome::DoesNotApply
             };
         }
-        let possible = if self.python_versions.is_empty() {
-            marker.evaluate_extras(&[])
-        } else {
-            marker.evaluate_extras_and_python_version(&HashSet::default(), &self.python_versions)
+        let possible = match &self.python {
+            None => marker.evaluate_extras(&[]),
+            Some(python) => {
+                // Decided by the Python version and extras alone: no need to assume anything.
+                if !possible_with_python(&marker.negate(), python) {
+                    return MarkerOutcome::Applies;
+                }
+                possible_with_python(marker, python)
+            }
         };
         if possible {
             MarkerOutcome::Assumed(marker_to_string(marker).unwrap_or_default())

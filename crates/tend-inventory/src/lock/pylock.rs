@@ -136,13 +136,15 @@ fn read_artefacts(
             .optional_string(vcs, "url", &vcs_key)?
             .or(file.optional_string(vcs, "path", &vcs_key)?)
             .unwrap_or_default();
-        let commit = file.required_string(vcs, "commit-id", &vcs_key, 0)?;
+        let at = get(table, "vcs").map_or(0, |value| value.span().start);
+        let commit = file.required_string(vcs, "commit-id", &vcs_key, at)?;
         declaration.url = Some(format!("{kind}+{location}@{commit}"));
     }
     if let Some(directory) = file.optional_table(table, "directory", key)? {
         let directory_key = join(key, "directory");
+        let at = get(table, "directory").map_or(0, |value| value.span().start);
         declaration.url = Some(
-            file.required_string(directory, "path", &directory_key, 0)?
+            file.required_string(directory, "path", &directory_key, at)?
                 .to_string(),
         );
         declaration.editable = file

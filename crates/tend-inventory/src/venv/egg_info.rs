@@ -150,7 +150,7 @@ pub fn read_egg_link(path: &Path, site_packages: &Path) -> Read {
     };
     // setuptools writes an absolute path; a relative one is taken from site-packages, where
     // pip resolves it too.
-    let location = site_packages.join(target);
+    let location = normalize_lexically(&site_packages.join(target));
     let stem = path
         .file_stem()
         .and_then(|stem| stem.to_str())
@@ -168,6 +168,24 @@ pub fn read_egg_link(path: &Path, site_packages: &Path) -> Read {
         distribution.editable_location = Some(location);
     }
     read
+}
+
+/// Removes `.` and `..` components without touching the file system, so a relative egg-link
+/// shows as the directory it names (symlinks are rare in egg bases and kept as written).
+fn normalize_lexically(path: &Path) -> PathBuf {
+    let mut normalized = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                if !normalized.pop() {
+                    normalized.push(component);
+                }
+            }
+            other => normalized.push(other),
+        }
+    }
+    normalized
 }
 
 /// The `*.egg-info` directory in `location` whose project name matches the egg-link's name

@@ -1,6 +1,9 @@
 //! Every file directly under `test-data/requirements/good/` is read and its result snapshotted;
 //! every file under `bad/` must fail, and its error is snapshotted.
 
+// A fixture that cannot be listed should fail the test loudly.
+#![allow(clippy::unwrap_used)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -22,7 +25,10 @@ fn fixtures(kind: &str) -> Vec<PathBuf> {
 fn context() -> ReadContext {
     ReadContext {
         variables: BTreeMap::from([
-            ("DOWNLOAD_HOST".to_string(), "downloads.example.com".to_string()),
+            (
+                "DOWNLOAD_HOST".to_string(),
+                "downloads.example.com".to_string(),
+            ),
             ("INDEX_TOKEN".to_string(), "s3cr3t-token".to_string()),
             ("EMPTY_VARIABLE".to_string(), String::new()),
         ]),
@@ -82,7 +88,13 @@ fn matches_requirements_file_names() {
     ] {
         assert!(RequirementsTxt.matches(Path::new(name)), "{name}");
     }
-    for name in ["MANIFEST.in", "notes.txt", "setup.cfg", "pyproject.toml", "requirements.txt.bak"] {
+    for name in [
+        "MANIFEST.in",
+        "notes.txt",
+        "setup.cfg",
+        "pyproject.toml",
+        "requirements.txt.bak",
+    ] {
         assert!(!RequirementsTxt.matches(Path::new(name)), "{name}");
     }
 }

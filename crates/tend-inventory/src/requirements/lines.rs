@@ -22,22 +22,21 @@ pub(super) struct LogicalLine {
 }
 
 impl LogicalLine {
-    /// The text an error should show, and the 1-based column of byte `offset` of `content` in
-    /// it when that column is exact.
+    /// The text an error should show, and the 1-based file column of byte `offset` of `content`
+    /// when there is one.
     pub fn display(&self, offset: Option<usize>) -> (String, Option<usize>) {
         match self.offset_in_physical {
             Some(base) => {
                 let column = offset.and_then(|offset| {
-                    self.first_physical.get(..base + offset).map(|before| before.chars().count() + 1)
+                    self.first_physical
+                        .get(..base + offset)
+                        .map(|before| before.chars().count() + 1)
                 });
                 (self.first_physical.clone(), column)
             }
-            None => {
-                let column = offset.and_then(|offset| {
-                    self.content.get(..offset).map(|before| before.chars().count() + 1)
-                });
-                (self.content.clone(), column)
-            }
+            // A joined or expanded line has no single column in the file; the message has to
+            // say what was found instead.
+            None => (self.content.clone(), None),
         }
     }
 }
@@ -116,7 +115,11 @@ fn join_lines<'a>(lines: &[&'a str]) -> Vec<Joined<'a>> {
         if !line.ends_with('\\') || is_comment_line(line) {
             // pip prefixes comment lines with a space so that the comment pattern (which needs
             // whitespace before `#`) still matches once the line is glued to a continuation.
-            let text = if is_comment_line(line) { format!(" {line}") } else { line.to_string() };
+            let text = if is_comment_line(line) {
+                format!(" {line}")
+            } else {
+                line.to_string()
+            };
             match pending.take() {
                 Some(mut open) => {
                     open.text.push_str(&text);
@@ -256,7 +259,10 @@ mod tests {
             contents(text),
             [
                 (1, "a".to_string()),
-                (2, "flask==2.0     --hash=sha256:aa     --hash=sha256:bb".to_string()),
+                (
+                    2,
+                    "flask==2.0     --hash=sha256:aa     --hash=sha256:bb".to_string()
+                ),
                 (5, "next".to_string()),
             ]
         );
@@ -284,7 +290,10 @@ mod tests {
             ("lower".to_string(), "no".to_string()),
         ]);
         assert_eq!(
-            expand_variables("https://${TOKEN}@h/${TOKEN}/${MISSING}/$TOKEN/${lower}/${EMPTY}/${", &variables),
+            expand_variables(
+                "https://${TOKEN}@h/${TOKEN}/${MISSING}/$TOKEN/${lower}/${EMPTY}/${",
+                &variables
+            ),
             "https://s3cr3t@h/s3cr3t/${MISSING}/$TOKEN/${lower}/${EMPTY}/${"
         );
     }
@@ -292,7 +301,10 @@ mod tests {
     #[test]
     fn column_is_exact_only_for_verbatim_lines() {
         let lines = logical_lines("  flask=>2\nx \\\n y\n", &BTreeMap::new());
-        assert_eq!(lines[0].display(Some(5)), ("  flask=>2".to_string(), Some(8)));
-        assert_eq!(lines[1].display(Some(2)), ("x  y".to_string(), Some(3)));
+        assert_eq!(
+            lines[0].display(Some(5)),
+            ("  flask=>2".to_string(), Some(8))
+        );
+        assert_eq!(lines[1].display(Some(2)), ("x  y".to_string(), None));
     }
 }

@@ -43,7 +43,10 @@ impl SourceReader for RequirementsTxt {
             return false;
         };
         let name = name.to_ascii_lowercase();
-        let Some(stem) = name.strip_suffix(".txt").or_else(|| name.strip_suffix(".in")) else {
+        let Some(stem) = name
+            .strip_suffix(".txt")
+            .or_else(|| name.strip_suffix(".in"))
+        else {
             return false;
         };
         let in_requirements_directory = path
@@ -56,7 +59,9 @@ impl SourceReader for RequirementsTxt {
 
     fn read(&self, path: &Path, context: &ReadContext) -> Result<SourceData, SourceError> {
         let text = read_text(path)?;
-        parse_requirements(&text, path, context, &mut |included: &Path| read_text(included))
+        parse_requirements(&text, path, context, &mut |included: &Path| {
+            read_text(included)
+        })
     }
 }
 
@@ -153,10 +158,9 @@ impl Reader<'_, '_> {
         source_options: &mut SourceOptions,
     ) -> Result<(), SourceError> {
         let (arguments, option_text) = split_arguments(&place.line.content);
-        let parsed = options::parse_options(option_text)
-            .map_err(|error| {
-                place.error(error.0, Some(place.line.content.len() - option_text.len()))
-            })?;
+        let parsed = options::parse_options(option_text).map_err(|error| {
+            place.error(error.0, Some(place.line.content.len() - option_text.len()))
+        })?;
         if !parsed.leftovers.is_empty() {
             self.data.diagnostics.push(place.warning(format!(
                 "`{}` after the options is not an option; pip ignores it",
@@ -188,7 +192,10 @@ impl Reader<'_, '_> {
             .next()
             .map(|value| (value.to_string(), false))
             .or_else(|| {
-                parsed.values(OptionKind::Constraint).next().map(|value| (value.to_string(), true))
+                parsed
+                    .values(OptionKind::Constraint)
+                    .next()
+                    .map(|value| (value.to_string(), true))
             });
         if let Some((target, nested_constraint)) = include {
             let flag = if nested_constraint { "`-c`" } else { "`-r`" };
@@ -220,7 +227,12 @@ impl Reader<'_, '_> {
         parsed: &ParsedOptions,
         constraint: bool,
     ) -> Result<(), SourceError> {
-        self.warn_ignored(place, parsed, OptionKind::is_per_requirement, "a requirement");
+        self.warn_ignored(
+            place,
+            parsed,
+            OptionKind::is_per_requirement,
+            "a requirement",
+        );
         let mut hashes = Vec::new();
         for value in parsed.values(OptionKind::Hash) {
             let hash = parse_hash(value).map_err(|message| place.error(message, None))?;
@@ -249,7 +261,14 @@ impl Reader<'_, '_> {
         hashes: Vec<tend_model::Hash>,
         constraint: bool,
     ) {
-        let Requested { name, extras, specifier, url, marker, guessed_from } = match outcome {
+        let Requested {
+            name,
+            extras,
+            specifier,
+            url,
+            marker,
+            guessed_from,
+        } = match outcome {
             Outcome::Named(requested) => requested,
             Outcome::Unnamed(reason) => {
                 self.data.diagnostics.push(
@@ -274,8 +293,11 @@ impl Reader<'_, '_> {
                 .with_location(place.location()),
             );
         }
-        let kind =
-            if constraint { DeclarationKind::Constraint } else { DeclarationKind::Requirement };
+        let kind = if constraint {
+            DeclarationKind::Constraint
+        } else {
+            DeclarationKind::Requirement
+        };
         let mut declaration =
             Declaration::new(name, kind, SourceKind::RequirementsTxt, place.location());
         declaration.extras = extras;
@@ -335,8 +357,14 @@ impl Reader<'_, '_> {
         let text = match (self.loader)(&path) {
             Ok(text) => text,
             Err(SourceError::Io { source, .. }) => {
+                // fs_err's message repeats the path, which the error already names.
+                let reason = if source.kind() == std::io::ErrorKind::NotFound {
+                    "the file does not exist".to_string()
+                } else {
+                    source.to_string()
+                };
                 return Err(place.error(
-                    format!("cannot read `{}`, included here: {source}", path.display()),
+                    format!("cannot read `{}`, included here: {reason}", path.display()),
                     None,
                 ));
             }
@@ -393,7 +421,10 @@ impl Reader<'_, '_> {
             .map(|option| option.kind.long_name())
             .collect();
         if !ignored.is_empty() {
-            let ignored: Vec<String> = ignored.into_iter().map(|name| format!("`{name}`")).collect();
+            let ignored: Vec<String> = ignored
+                .into_iter()
+                .map(|name| format!("`{name}`"))
+                .collect();
             self.data.diagnostics.push(place.warning(format!(
                 "{} on the same line as {what}; pip ignores it there",
                 ignored.join(", ")
@@ -420,7 +451,9 @@ fn split_arguments(content: &str) -> (&str, &str) {
     let mut offset = 0;
     for word in content.split(' ') {
         if word.starts_with('-') {
-            let arguments = content[..offset].strip_suffix(' ').unwrap_or(&content[..offset]);
+            let arguments = content[..offset]
+                .strip_suffix(' ')
+                .unwrap_or(&content[..offset]);
             return (arguments, &content[offset..]);
         }
         offset += word.len() + 1;
@@ -441,7 +474,9 @@ fn parse_hash(value: &str) -> Result<tend_model::Hash, String> {
              and sha512"
         ));
     }
-    value.parse().map_err(|error| format!("invalid `--hash`: {error}"))
+    value
+        .parse()
+        .map_err(|error| format!("invalid `--hash`: {error}"))
 }
 
 /// `file:///abs/x.txt` -> `/abs/x.txt`, `file:rel.txt` -> `rel.txt`; anything else as is.
@@ -454,9 +489,9 @@ fn strip_file_scheme(target: &str) -> &str {
     }
     let rest = &target[5..];
     match rest.strip_prefix("//") {
-        Some(authority_and_path) => {
-            authority_and_path.strip_prefix("localhost").unwrap_or(authority_and_path)
-        }
+        Some(authority_and_path) => authority_and_path
+            .strip_prefix("localhost")
+            .unwrap_or(authority_and_path),
         None => rest,
     }
 }

@@ -34,33 +34,124 @@ struct Spec {
 }
 
 const SPECS: &[Spec] = &[
-    Spec { kind: OptionKind::IndexUrl, short: Some('i'), long: &["index-url", "pypi-url"], takes_value: true },
-    Spec { kind: OptionKind::ExtraIndexUrl, short: None, long: &["extra-index-url"], takes_value: true },
-    Spec { kind: OptionKind::NoIndex, short: None, long: &["no-index"], takes_value: false },
-    Spec { kind: OptionKind::Constraint, short: Some('c'), long: &["constraint"], takes_value: true },
-    Spec { kind: OptionKind::Requirement, short: Some('r'), long: &["requirement"], takes_value: true },
-    Spec { kind: OptionKind::Editable, short: Some('e'), long: &["editable"], takes_value: true },
-    Spec { kind: OptionKind::FindLinks, short: Some('f'), long: &["find-links"], takes_value: true },
-    Spec { kind: OptionKind::NoBinary, short: None, long: &["no-binary"], takes_value: true },
-    Spec { kind: OptionKind::OnlyBinary, short: None, long: &["only-binary"], takes_value: true },
-    Spec { kind: OptionKind::PreferBinary, short: None, long: &["prefer-binary"], takes_value: false },
-    Spec { kind: OptionKind::RequireHashes, short: None, long: &["require-hashes"], takes_value: false },
-    Spec { kind: OptionKind::Pre, short: None, long: &["pre"], takes_value: false },
-    Spec { kind: OptionKind::TrustedHost, short: None, long: &["trusted-host"], takes_value: true },
-    Spec { kind: OptionKind::UseFeature, short: None, long: &["use-feature"], takes_value: true },
-    Spec { kind: OptionKind::GlobalOption, short: None, long: &["global-option"], takes_value: true },
-    Spec { kind: OptionKind::Hash, short: None, long: &["hash"], takes_value: true },
-    Spec { kind: OptionKind::ConfigSettings, short: Some('C'), long: &["config-settings"], takes_value: true },
+    Spec {
+        kind: OptionKind::IndexUrl,
+        short: Some('i'),
+        long: &["index-url", "pypi-url"],
+        takes_value: true,
+    },
+    Spec {
+        kind: OptionKind::ExtraIndexUrl,
+        short: None,
+        long: &["extra-index-url"],
+        takes_value: true,
+    },
+    Spec {
+        kind: OptionKind::NoIndex,
+        short: None,
+        long: &["no-index"],
+        takes_value: false,
+    },
+    Spec {
+        kind: OptionKind::Constraint,
+        short: Some('c'),
+        long: &["constraint"],
+        takes_value: true,
+    },
+    Spec {
+        kind: OptionKind::Requirement,
+        short: Some('r'),
+        long: &["requirement"],
+        takes_value: true,
+    },
+    Spec {
+        kind: OptionKind::Editable,
+        short: Some('e'),
+        long: &["editable"],
+        takes_value: true,
+    },
+    Spec {
+        kind: OptionKind::FindLinks,
+        short: Some('f'),
+        long: &["find-links"],
+        takes_value: true,
+    },
+    Spec {
+        kind: OptionKind::NoBinary,
+        short: None,
+        long: &["no-binary"],
+        takes_value: true,
+    },
+    Spec {
+        kind: OptionKind::OnlyBinary,
+        short: None,
+        long: &["only-binary"],
+        takes_value: true,
+    },
+    Spec {
+        kind: OptionKind::PreferBinary,
+        short: None,
+        long: &["prefer-binary"],
+        takes_value: false,
+    },
+    Spec {
+        kind: OptionKind::RequireHashes,
+        short: None,
+        long: &["require-hashes"],
+        takes_value: false,
+    },
+    Spec {
+        kind: OptionKind::Pre,
+        short: None,
+        long: &["pre"],
+        takes_value: false,
+    },
+    Spec {
+        kind: OptionKind::TrustedHost,
+        short: None,
+        long: &["trusted-host"],
+        takes_value: true,
+    },
+    Spec {
+        kind: OptionKind::UseFeature,
+        short: None,
+        long: &["use-feature"],
+        takes_value: true,
+    },
+    Spec {
+        kind: OptionKind::GlobalOption,
+        short: None,
+        long: &["global-option"],
+        takes_value: true,
+    },
+    Spec {
+        kind: OptionKind::Hash,
+        short: None,
+        long: &["hash"],
+        takes_value: true,
+    },
+    Spec {
+        kind: OptionKind::ConfigSettings,
+        short: Some('C'),
+        long: &["config-settings"],
+        takes_value: true,
+    },
 ];
 
 impl OptionKind {
     fn spec(self) -> &'static Spec {
-        SPECS.iter().find(|spec| spec.kind == self).unwrap_or(&SPECS[0])
+        SPECS
+            .iter()
+            .find(|spec| spec.kind == self)
+            .unwrap_or(&SPECS[0])
     }
 
     /// The canonical spelling, `--index-url`.
     pub fn long_name(self) -> String {
-        format!("--{}", self.spec().long.first().copied().unwrap_or_default())
+        format!(
+            "--{}",
+            self.spec().long.first().copied().unwrap_or_default()
+        )
     }
 
     /// Options that only mean something on the same line as a requirement.
@@ -133,11 +224,16 @@ pub(super) fn parse_options(text: &str) -> Result<ParsedOptions, OptionError> {
                     None => Some(rest.next().ok_or_else(|| missing_value(&written))?),
                 }
             } else if inline_value.is_some() {
-                return Err(OptionError(format!("option `{written}` does not take a value")));
+                return Err(OptionError(format!(
+                    "option `{written}` does not take a value"
+                )));
             } else {
                 None
             };
-            parsed.options.push(ParsedOption { kind: spec.kind, value });
+            parsed.options.push(ParsedOption {
+                kind: spec.kind,
+                value,
+            });
         } else if word.len() > 1 && word.starts_with('-') {
             let mut characters = word.chars().skip(1);
             let letter = characters.next().unwrap_or('-');
@@ -153,7 +249,10 @@ pub(super) fn parse_options(text: &str) -> Result<ParsedOptions, OptionError> {
             } else {
                 attached
             };
-            parsed.options.push(ParsedOption { kind: spec.kind, value: Some(value) });
+            parsed.options.push(ParsedOption {
+                kind: spec.kind,
+                value: Some(value),
+            });
         } else {
             parsed.leftovers.push(word);
         }
@@ -178,7 +277,10 @@ fn match_long(name: &str) -> Result<&'static Spec, OptionError> {
         [(_, spec)] => Ok(spec),
         [] => Err(unknown_option(&format!("--{name}"))),
         several => {
-            let names: Vec<String> = several.iter().map(|(long, _)| format!("--{long}")).collect();
+            let names: Vec<String> = several
+                .iter()
+                .map(|(long, _)| format!("--{long}"))
+                .collect();
             Err(OptionError(format!(
                 "ambiguous option `--{name}` (could be {})",
                 names.join(", ")
@@ -196,12 +298,16 @@ fn unknown_option(written: &str) -> OptionError {
     let closest = SPECS
         .iter()
         .flat_map(|spec| spec.long.iter())
-        .map(|long| (strsim::levenshtein(written.trim_start_matches('-'), long), *long))
+        .map(|long| {
+            (
+                strsim::levenshtein(written.trim_start_matches('-'), long),
+                *long,
+            )
+        })
         .min();
     if let Some((distance, long)) = closest {
         if distance <= 3 {
-            message.push_str(&format!("; did you mean `--{long}`?"));
-            return OptionError(message);
+            return OptionError(format!("{message}; did you mean `--{long}`?"));
         }
     }
     message.push_str(
@@ -285,12 +391,18 @@ mod tests {
     use super::*;
 
     fn option(kind: OptionKind, value: Option<&str>) -> ParsedOption {
-        ParsedOption { kind, value: value.map(str::to_string) }
+        ParsedOption {
+            kind,
+            value: value.map(str::to_string),
+        }
     }
 
     #[test]
     fn shell_split_matches_shlex() {
-        assert_eq!(shell_split("a  'b c' \"d \\\" \\x\" e\\ f ''").unwrap(), ["a", "b c", "d \" \\x", "e f", ""]);
+        assert_eq!(
+            shell_split("a  'b c' \"d \\\" \\x\" e\\ f ''").unwrap(),
+            ["a", "b c", "d \" \\x", "e f", ""]
+        );
         assert!(shell_split("'open").is_err());
         assert!(shell_split("end\\").is_err());
         assert!(shell_split("   ").unwrap().is_empty());
@@ -344,8 +456,17 @@ mod tests {
             parse_options("--no").unwrap_err().0,
             "ambiguous option `--no` (could be --no-binary, --no-index)"
         );
-        assert!(parse_options("-x").unwrap_err().0.starts_with("unknown option `-x`"));
-        assert_eq!(parse_options("-r").unwrap_err().0, "option `-r` expects a value");
-        assert_eq!(parse_options("--pre=yes").unwrap_err().0, "option `--pre` does not take a value");
+        assert!(parse_options("-x")
+            .unwrap_err()
+            .0
+            .starts_with("unknown option `-x`"));
+        assert_eq!(
+            parse_options("-r").unwrap_err().0,
+            "option `-r` expects a value"
+        );
+        assert_eq!(
+            parse_options("--pre=yes").unwrap_err().0,
+            "option `--pre` does not take a value"
+        );
     }
 }

@@ -75,15 +75,28 @@ pub(super) struct RequirementError {
 
 impl RequirementError {
     fn new(message: impl Into<String>, offset: Option<usize>) -> Self {
-        Self { message: message.into(), offset }
+        Self {
+            message: message.into(),
+            offset,
+        }
     }
 }
 
 pub(super) type Loader<'a> = dyn FnMut(&Path) -> Result<String, SourceError> + 'a;
 
 const ARCHIVE_EXTENSIONS: &[&str] = &[
-    ".tar.bz2", ".tar.gz", ".tar.xz", ".tar.lz", ".tar.lzma", ".whl", ".zip", ".tbz", ".tgz",
-    ".txz", ".tlz", ".tar",
+    ".tar.bz2",
+    ".tar.gz",
+    ".tar.xz",
+    ".tar.lz",
+    ".tar.lzma",
+    ".whl",
+    ".zip",
+    ".tbz",
+    ".tgz",
+    ".txz",
+    ".tlz",
+    ".tar",
 ];
 
 const VCS_PREFIXES: &[&str] = &["git", "hg", "svn", "bzr"];
@@ -102,14 +115,18 @@ fn is_url(text: &str) -> bool {
             || scheme.strip_prefix(vcs).is_some_and(|rest| {
                 rest.starts_with('+')
                     && rest.len() > 1
-                    && rest[1..].bytes().all(|byte| byte.is_ascii_alphanumeric() || byte == b'-')
+                    && rest[1..]
+                        .bytes()
+                        .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-')
             })
     })
 }
 
 fn is_vcs_url(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
-    VCS_PREFIXES.iter().any(|vcs| lower.starts_with(&format!("{vcs}+")) || lower.starts_with(&format!("{vcs}:")))
+    VCS_PREFIXES
+        .iter()
+        .any(|vcs| lower.starts_with(&format!("{vcs}+")) || lower.starts_with(&format!("{vcs}:")))
 }
 
 /// pip's `_looks_like_path`, accepting both separators since files travel between systems.
@@ -119,7 +136,9 @@ fn looks_like_path(text: &str) -> bool {
 
 fn is_archive(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
-    ARCHIVE_EXTENSIONS.iter().any(|extension| lower.ends_with(extension))
+    ARCHIVE_EXTENSIONS
+        .iter()
+        .any(|extension| lower.ends_with(extension))
 }
 
 /// pip's `_strip_extras`: `path[dev,test]` -> (`path`, `[dev,test]`).
@@ -140,9 +159,14 @@ fn parse_extras(extras: Option<&str>) -> Result<Vec<ExtraName>, RequirementError
         return Ok(Vec::new());
     };
     let text = format!("placeholder{}", extras.to_ascii_lowercase());
-    Requirement::<WrittenUrl>::from_str(&text).map(|requirement| requirement.extras).map_err(|error| {
-        RequirementError::new(format!("invalid extras `{extras}`: {}", error.message), None)
-    })
+    Requirement::<WrittenUrl>::from_str(&text)
+        .map(|requirement| requirement.extras)
+        .map_err(|error| {
+            RequirementError::new(
+                format!("invalid extras `{extras}`: {}", error.message),
+                None,
+            )
+        })
 }
 
 fn parse_marker(marker: &str, offset: usize) -> Result<MarkerTree, RequirementError> {
@@ -168,7 +192,7 @@ pub(super) fn parse_requirement(
             Some((url, marker)) => (url.trim_end(), parse_marker(marker, url.len() + 2)?),
             None => (text, MarkerTree::TRUE),
         };
-        return unnamed_url(url, Vec::new(), marker, false, requirements_file, loader);
+        return Ok(unnamed_url(url, &marker, false, requirements_file, loader));
     }
 
     let (before_marker, marker_text) = match text.split_once(';') {
@@ -179,14 +203,22 @@ pub(super) fn parse_requirement(
     if looks_like_path(path) || is_archive(path) {
         // `name @ https://…/x.whl` looks like a path too; pip treats it as PEP 508 when what comes
         // before the `@` is not itself a path.
-        let is_pep508_url = path.split_once('@').is_some_and(|(head, _)| !looks_like_path(head));
+        let is_pep508_url = path
+            .split_once('@')
+            .is_some_and(|(head, _)| !looks_like_path(head));
         if !is_pep508_url {
             let marker = match marker_text {
                 Some(marker) => parse_marker(marker, before_marker.len() + 1)?,
                 None => MarkerTree::TRUE,
             };
             let extras = parse_extras(extras)?;
-            return Ok(local_path(path, extras, marker, requirements_file, loader));
+            return Ok(local_path(
+                path,
+                &extras,
+                &marker,
+                requirements_file,
+                loader,
+            ));
         }
     }
 
@@ -219,32 +251,46 @@ pub(super) fn parse_editable(
 ) -> Result<Outcome, RequirementError> {
     let value = value.trim();
     if value.is_empty() {
-        return Err(RequirementError::new("expected a path or a VCS URL after `-e`", None));
+        return Err(RequirementError::new(
+            "expected a path or a VCS URL after `-e`",
+            None,
+        ));
     }
     if is_url(value) {
-        return unnamed_url(value, Vec::new(), MarkerTree::TRUE, true, requirements_file, loader);
+        return Ok(unnamed_url(
+            value,
+            &MarkerTree::TRUE,
+            true,
+            requirements_file,
+            loader,
+        ));
     }
     let (path, extras) = strip_extras(value);
     let extras = parse_extras(extras)?;
-    Ok(local_path(path, extras, MarkerTree::TRUE, requirements_file, loader))
+    Ok(local_path(
+        path,
+        &extras,
+        &MarkerTree::TRUE,
+        requirements_file,
+        loader,
+    ))
 }
 
 fn unnamed_url(
     url: &str,
-    extras: Vec<ExtraName>,
-    marker: MarkerTree,
+    marker: &MarkerTree,
     editable: bool,
     requirements_file: &Path,
     loader: &mut Loader<'_>,
-) -> Result<Outcome, RequirementError> {
-    let named = |name: PackageName, extras: Vec<ExtraName>, guessed_from: Option<String>| {
+) -> Outcome {
+    let named = |name: PackageName, extras: Vec<ExtraName>| {
         Outcome::Named(Requested {
             name,
             extras,
             specifier: VersionSpecifiers::empty(),
             url: Some(url.to_string()),
             marker: marker.clone(),
-            guessed_from,
+            guessed_from: None,
         })
     };
     if let Some(egg) = egg_fragment(url) {
@@ -252,48 +298,48 @@ fn unnamed_url(
             Ok(requirement)
                 if requirement.version_or_url.is_none() && requirement.marker.is_true() =>
             {
-                let mut all_extras = extras;
-                all_extras.extend(requirement.extras);
-                Ok(named(requirement.name, all_extras, None))
+                named(requirement.name, requirement.extras)
             }
-            _ => Ok(Outcome::Unnamed(format!(
+            _ => Outcome::Unnamed(format!(
                 "the `#egg=` fragment `{egg}` is not a package name"
-            ))),
+            )),
         };
     }
-    let file_name = url_file_name(url);
-    if let Some(name) = archive_name(file_name) {
-        return Ok(named(name, extras, None));
+    if let Some(name) = archive_name(url_file_name(url)) {
+        return named(name, Vec::new());
     }
     if let Some(path) = file_url_path(url) {
-        let outcome = local_path(path, extras, marker.clone(), requirements_file, loader);
-        return Ok(match outcome {
+        return match local_path(path, &[], marker, requirements_file, loader) {
             Outcome::Named(mut requested) => {
                 requested.url = Some(url.to_string());
                 Outcome::Named(requested)
             }
             unnamed @ Outcome::Unnamed(_) => unnamed,
-        });
+        };
     }
-    let what = if editable || is_vcs_url(url) { "VCS URL" } else { "URL" };
-    Ok(Outcome::Unnamed(format!(
+    let what = if editable || is_vcs_url(url) {
+        "VCS URL"
+    } else {
+        "URL"
+    };
+    Outcome::Unnamed(format!(
         "cannot tell the package name of {what} `{url}`; add `#egg=<name>` or write `<name> @ <url>`"
-    )))
+    ))
 }
 
 /// A local directory or archive; relative paths are taken from the requirements file's
 /// directory (pip takes them from the working directory, which is usually the same).
 fn local_path(
     path: &str,
-    extras: Vec<ExtraName>,
-    marker: MarkerTree,
+    extras: &[ExtraName],
+    marker: &MarkerTree,
     requirements_file: &Path,
     loader: &mut Loader<'_>,
 ) -> Outcome {
     let requested = |name: PackageName, guessed_from: Option<String>| {
         Outcome::Named(Requested {
             name,
-            extras: extras.clone(),
+            extras: extras.to_vec(),
             specifier: VersionSpecifiers::empty(),
             url: Some(path.to_string()),
             marker: marker.clone(),
@@ -341,7 +387,10 @@ fn pyproject_name(directory: &Path, loader: &mut Loader<'_>) -> Option<PackageNa
 /// pip's `egg=` fragment parameter (`…#egg=name&subdirectory=x`).
 fn egg_fragment(url: &str) -> Option<&str> {
     let (_, fragment) = url.split_once('#')?;
-    fragment.split('&').find_map(|part| part.strip_prefix("egg=")).filter(|egg| !egg.is_empty())
+    fragment
+        .split('&')
+        .find_map(|part| part.strip_prefix("egg="))
+        .filter(|egg| !egg.is_empty())
 }
 
 /// The last path segment of a URL, without query or fragment.
@@ -361,9 +410,9 @@ fn file_url_path(url: &str) -> Option<&str> {
     let end = rest.find(['?', '#']).unwrap_or(rest.len());
     let rest = &rest[..end];
     let path = match rest.strip_prefix("//") {
-        Some(authority_and_path) => {
-            authority_and_path.strip_prefix("localhost").unwrap_or(authority_and_path)
-        }
+        Some(authority_and_path) => authority_and_path
+            .strip_prefix("localhost")
+            .unwrap_or(authority_and_path),
         None => rest,
     };
     (!path.is_empty()).then_some(path)
@@ -373,11 +422,16 @@ fn file_url_path(url: &str) -> Option<&str> {
 /// name.
 fn archive_name(file_name: &str) -> Option<PackageName> {
     let lower = file_name.to_ascii_lowercase();
-    if lower.ends_with(".whl") {
+    if Path::new(file_name)
+        .extension()
+        .is_some_and(|extension| extension.eq_ignore_ascii_case("whl"))
+    {
         let name = file_name.split('-').next()?;
         return PackageName::from_str(name).ok();
     }
-    let extension = ARCHIVE_EXTENSIONS.iter().find(|extension| lower.ends_with(*extension))?;
+    let extension = ARCHIVE_EXTENSIONS
+        .iter()
+        .find(|extension| lower.ends_with(*extension))?;
     let stem = &file_name[..file_name.len() - extension.len()];
     // The version starts after the last `-` followed by a digit (`my-pkg-2.0rc1`).
     let split = stem
@@ -423,7 +477,10 @@ mod tests {
     use super::*;
 
     fn no_files(_: &Path) -> Result<String, SourceError> {
-        Err(SourceError::NotUtf8 { path: PathBuf::new(), line: 0 })
+        Err(SourceError::NotUtf8 {
+            path: PathBuf::new(),
+            line: 0,
+        })
     }
 
     fn parse(text: &str) -> Result<Outcome, RequirementError> {
@@ -453,8 +510,12 @@ mod tests {
 
     #[test]
     fn direct_url_is_kept_as_written() {
-        let requested = named("pkg @ https://example.com/${NOT_EXPANDED}/pkg-1.0.tar.gz ; os_name == 'posix'");
-        assert_eq!(requested.url.as_deref(), Some("https://example.com/${NOT_EXPANDED}/pkg-1.0.tar.gz"));
+        let requested =
+            named("pkg @ https://example.com/${NOT_EXPANDED}/pkg-1.0.tar.gz ; os_name == 'posix'");
+        assert_eq!(
+            requested.url.as_deref(),
+            Some("https://example.com/${NOT_EXPANDED}/pkg-1.0.tar.gz")
+        );
         assert!(!requested.marker.is_true());
         let requested = named("name @ ./relative/path");
         assert_eq!(requested.url.as_deref(), Some("./relative/path"));
@@ -466,26 +527,41 @@ mod tests {
         assert_eq!(wheel.name.as_ref(), "my-pkg");
         let sdist = named("./dist/some-thing-2.0rc1.tar.gz[extra] ; sys_platform == 'linux'");
         assert_eq!(sdist.name.as_ref(), "some-thing");
-        assert_eq!(sdist.url.as_deref(), Some("./dist/some-thing-2.0rc1.tar.gz"));
+        assert_eq!(
+            sdist.url.as_deref(),
+            Some("./dist/some-thing-2.0rc1.tar.gz")
+        );
         assert_eq!(sdist.extras.len(), 1);
         assert!(!sdist.marker.is_true());
         let egg = named("git+https://example.com/repo.git@v1#egg=Real_Name[x]&subdirectory=sub");
         assert_eq!(egg.name.as_ref(), "real-name");
         assert_eq!(egg.extras.len(), 1);
-        assert!(matches!(parse("git+https://example.com/repo.git"), Ok(Outcome::Unnamed(_))));
+        assert!(matches!(
+            parse("git+https://example.com/repo.git"),
+            Ok(Outcome::Unnamed(_))
+        ));
     }
 
     #[test]
     fn local_directories_fall_back_to_the_directory_name() {
         let requested = named("./libs/shared-utils/");
         assert_eq!(requested.name.as_ref(), "shared-utils");
-        assert_eq!(requested.guessed_from.as_deref(), Some("reqs/libs/shared-utils"));
+        assert_eq!(
+            requested.guessed_from.as_deref(),
+            Some("reqs/libs/shared-utils")
+        );
         let mut loader = |path: &Path| -> Result<String, SourceError> {
             assert_eq!(path, Path::new("reqs/libs/x/pyproject.toml"));
             Ok("[project]\nname = \"Real.Name\"\n".to_string())
         };
-        let outcome = parse_editable("./libs/x[dev]", Path::new("reqs/requirements.txt"), &mut loader);
-        let Ok(Outcome::Named(requested)) = outcome else { panic!("{outcome:?}") };
+        let outcome = parse_editable(
+            "./libs/x[dev]",
+            Path::new("reqs/requirements.txt"),
+            &mut loader,
+        );
+        let Ok(Outcome::Named(requested)) = outcome else {
+            panic!("{outcome:?}")
+        };
         assert_eq!(requested.name.as_ref(), "real-name");
         assert_eq!(requested.guessed_from, None);
         assert_eq!(requested.extras.len(), 1);
@@ -498,7 +574,10 @@ mod tests {
     #[test]
     fn errors_point_into_the_text() {
         let error = parse("flask=>2.0").unwrap_err();
-        assert!(error.message.starts_with("invalid requirement: "), "{error:?}");
+        assert!(
+            error.message.starts_with("invalid requirement: "),
+            "{error:?}"
+        );
         assert_eq!(error.offset, Some(5));
         let error = parse("./x ; python_version >>> '3'").unwrap_err();
         assert!(error.message.starts_with("invalid marker: "), "{error:?}");
@@ -506,9 +585,21 @@ mod tests {
 
     #[test]
     fn lexical_normalization() {
-        assert_eq!(normalize_lexically(Path::new("a/./b/../c")), PathBuf::from("a/c"));
-        assert_eq!(normalize_lexically(Path::new("../a/..")), PathBuf::from(".."));
-        assert_eq!(relative_to(Path::new("dir/req.txt"), "./x/../y.txt"), PathBuf::from("dir/x/../y.txt"));
-        assert_eq!(relative_to(Path::new("req.txt"), "/abs.txt"), PathBuf::from("/abs.txt"));
+        assert_eq!(
+            normalize_lexically(Path::new("a/./b/../c")),
+            PathBuf::from("a/c")
+        );
+        assert_eq!(
+            normalize_lexically(Path::new("../a/..")),
+            PathBuf::from("..")
+        );
+        assert_eq!(
+            relative_to(Path::new("dir/req.txt"), "./x/../y.txt"),
+            PathBuf::from("dir/x/../y.txt")
+        );
+        assert_eq!(
+            relative_to(Path::new("req.txt"), "/abs.txt"),
+            PathBuf::from("/abs.txt")
+        );
     }
 }

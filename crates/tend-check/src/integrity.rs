@@ -10,6 +10,9 @@
 //! - egg-info and egg-link distributions have no hashes at all: one `unverifiable-record` note
 //!   each.
 //!
+//! `modified-file` and `missing-file` are errors; `unverifiable-record` is always a note (it
+//! says what could not be checked, not that something is wrong).
+//!
 //! Hashing is the slow part: all rows of all distributions are hashed in parallel, files are
 //! streamed in blocks so that large ones never sit in memory whole.
 
@@ -42,13 +45,13 @@ pub(crate) fn check(environment: &Environment, report: &mut CheckReport) {
 
 fn collect<'a>(distribution: &'a Distribution, report: &mut CheckReport, jobs: &mut Vec<Job<'a>>) {
     let unverifiable = |message: String, location: Location| {
-        Diagnostic::new(Code::UnverifiableRecord, Severity::Warning, message)
+        Diagnostic::new(Code::UnverifiableRecord, Severity::Note, message)
             .with_package(distribution.name.clone())
             .with_location(location)
     };
     if distribution.format != DistFormat::DistInfo {
         report.summary.distributions_unverifiable += 1;
-        let mut finding = unverifiable(
+        report.findings.push(unverifiable(
             format!(
                 "{} {} is installed as {}, which records no file hashes; its files cannot be verified",
                 distribution.name,
@@ -59,9 +62,7 @@ fn collect<'a>(distribution: &'a Distribution, report: &mut CheckReport, jobs: &
                 }
             ),
             Location::file(&distribution.path),
-        );
-        finding.severity = Severity::Note;
-        report.findings.push(finding);
+        ));
         return;
     }
     let record_path = distribution.path.join("RECORD");
@@ -132,8 +133,14 @@ fn collect<'a>(distribution: &'a Distribution, report: &mut CheckReport, jobs: &
 fn verify(job: &Job<'_>) -> Option<Diagnostic> {
     let expected = job.row.hash.as_ref()?;
     let path = normalise(&job.distribution.site_packages.join(&job.row.path));
+    // Reading problems are notes like every `unverifiable-record`; a file that differs is an error.
     let finding = |code, message: String| {
-        Diagnostic::new(code, Severity::Warning, message)
+        let severity = if code == Code::UnverifiableRecord {
+            Severity::Note
+        } else {
+            Severity::Error
+        };
+        Diagnostic::new(code, severity, message)
             .with_package(job.distribution.name.clone())
             .with_location(Location::new(&job.record, job.row.line))
     };

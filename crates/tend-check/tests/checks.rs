@@ -514,3 +514,23 @@ fn check_kinds_serialise_in_kebab_case() {
         assert_eq!(kind.to_string(), serde_json::to_value(kind).unwrap());
     }
 }
+
+#[test]
+fn report_json_shape() {
+    let inventory = Inventory {
+        environment: Some(environment(
+            vec![
+                distribution("flask", "2.2.3", &["werkzeug>=2.2.2", "click>=8.0"]),
+                distribution("werkzeug", "2.0.0", &[]),
+            ],
+            Some(linux_311()),
+        )),
+        declarations: vec![requirement("flask==2.2.2", "requirements.txt", 3)],
+        ..Inventory::default()
+    };
+    let options = CheckOptions {
+        select: BTreeSet::from([CheckKind::Requirements, CheckKind::Drift]),
+        ..CheckOptions::default()
+    };
+    insta::assert_json_snapshot!(check(&inventory, &options));
+}

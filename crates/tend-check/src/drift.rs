@@ -15,7 +15,7 @@ use tend_model::{
 };
 
 use crate::markers::MarkerContext;
-use crate::requirements::satisfies;
+use crate::requirements::{installed_by_name, satisfies};
 use crate::CheckReport;
 
 pub(crate) fn check(
@@ -24,6 +24,7 @@ pub(crate) fn check(
     markers: &MarkerContext<'_>,
     report: &mut CheckReport,
 ) {
+    let installed = installed_by_name(environment);
     for declaration in declarations {
         if declaration.kind == DeclarationKind::Constraint {
             continue;
@@ -33,10 +34,7 @@ pub(crate) fn check(
             continue;
         }
         report.summary.declarations_checked += 1;
-        let installed = environment
-            .distributions
-            .iter()
-            .find(|distribution| distribution.name == declaration.name);
+        let installed = installed.get(&declaration.name).copied();
         let finding = if let Some(distribution) = installed {
             if declaration.pinned_version().is_none()
                 || satisfies(&distribution.version, Some(&declaration.specifier))

@@ -9,13 +9,18 @@
 //! - [`CheckKind::Requirements`]: exactly what `pip check` (pip 23.2) reports.
 //! - [`CheckKind::Drift`]: `==` pins that differ from the installed version, declared packages
 //!   that are not installed.
-//! - [`CheckKind::Pins`]: unpinned and loosely pinned requirements in production files.
+//! - [`CheckKind::Pins`]: unpinned and loosely pinned requirements in production files. In
+//!   development files ranges and lower bounds are fine; a requirement with no version at all
+//!   is still reported, as a note. URLs count as pinned only with a hash or a VCS commit id;
+//!   local paths are the service's own code and are not reported.
 //! - [`CheckKind::Integrity`]: every file a RECORD lists, hashed and compared.
 //! - [`CheckKind::Imports`]: critical modules imported in one interpreter start.
 //! - [`CheckKind::Rules`]: installed versions outside the policy's version rules.
 //!
-//! The rules each check follows (what counts as pinned, which markers are evaluated how) are
-//! documented on the module of that check.
+//! The detailed rules each check follows (what counts as pinned, which markers are evaluated
+//! how, what is a note and what an error) are documented at the top of that check's module.
+//! When the environment's marker values are unknown, a marker that the Python version alone
+//! cannot decide is assumed true and the finding carries a note saying so.
 
 mod drift;
 mod imports;

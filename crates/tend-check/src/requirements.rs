@@ -34,12 +34,7 @@ pub(crate) fn check(
     markers: &MarkerContext<'_>,
     report: &mut CheckReport,
 ) {
-    // pip keeps the first distribution of each name on the path; the inventory already drops
-    // shadowed ones, but do not rely on its order here.
-    let mut installed: BTreeMap<&PackageName, &Distribution> = BTreeMap::new();
-    for distribution in &environment.distributions {
-        installed.entry(&distribution.name).or_insert(distribution);
-    }
+    let installed = installed_by_name(environment);
     for distribution in installed.values() {
         report.summary.distributions_checked += 1;
         for requirement in &distribution.requires_dist {
@@ -84,6 +79,18 @@ pub(crate) fn check(
             report.findings.push(finding);
         }
     }
+}
+
+/// The installed distributions by name. pip keeps the first distribution of each name on the
+/// path; the inventory already drops shadowed ones, but its order is not relied on here.
+pub(crate) fn installed_by_name(
+    environment: &Environment,
+) -> BTreeMap<&PackageName, &Distribution> {
+    let mut installed = BTreeMap::new();
+    for distribution in &environment.distributions {
+        installed.entry(&distribution.name).or_insert(distribution);
+    }
+    installed
 }
 
 fn specifier_of(requirement: &Requirement) -> Option<&VersionSpecifiers> {

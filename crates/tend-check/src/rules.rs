@@ -4,7 +4,7 @@
 
 use tend_model::{Code, Diagnostic, Environment, Severity};
 
-use crate::requirements::satisfies;
+use crate::requirements::{installed_by_name, satisfies};
 use crate::{CheckReport, VersionRule};
 
 pub(crate) fn check(
@@ -15,12 +15,10 @@ pub(crate) fn check(
     let Some(environment) = environment else {
         return;
     };
+    let installed = installed_by_name(environment);
     for rule in rules {
         report.summary.rules_checked += 1;
-        let installed = environment
-            .distributions
-            .iter()
-            .find(|distribution| distribution.name == rule.package);
+        let installed = installed.get(&rule.package).copied();
         let finding = match installed {
             Some(distribution) => {
                 if satisfies(&distribution.version, Some(&rule.specifier)) {

@@ -375,4 +375,34 @@ mod tests {
         );
         assert!(metadata.diagnostics[0].message.contains("UTF-8"));
     }
+
+    /// Bytes shuffled from real header fragments never make the parser panic.
+    #[test]
+    fn arbitrary_bytes_never_panic() {
+        let pieces: [&[u8]; 12] = [
+            b"Name: a\n",
+            b"Version: 1\n",
+            b"Requires-Dist: ",
+            b"x[y] (>=1",
+            b" ; extra == '",
+            b"\r\n",
+            b"\n\n",
+            b"\xff\xfe",
+            b"  cont\n",
+            b":",
+            b"\t",
+            b"\xe2\x82",
+        ];
+        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+        for _ in 0..2000 {
+            let mut bytes = Vec::new();
+            for _ in 0..(state % 16) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                bytes.extend_from_slice(pieces[usize::try_from(state % 12).unwrap()]);
+            }
+            let _ = parse_metadata(&bytes, Path::new("METADATA"));
+        }
+    }
 }

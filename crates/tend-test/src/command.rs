@@ -82,3 +82,24 @@ fn quote(argument: &OsStr) -> String {
 pub(crate) fn stdout_text(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_show_command_status_and_both_streams() {
+        let mut command = Command::new("sh");
+        command.args(["-c", "echo to-stdout; echo to-stderr >&2; exit 2"]);
+        let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            run_checked(&mut command);
+        }))
+        .expect_err("a failing command panics");
+        let message = panic.downcast_ref::<String>().expect("a formatted message");
+        assert_eq!(
+            message,
+            "command failed: sh -c 'echo to-stdout; echo to-stderr >&2; exit 2'\n\
+             exit status: exit status: 2\n--- stdout ---\nto-stdout\n\n--- stderr ---\nto-stderr\n"
+        );
+    }
+}

@@ -16,11 +16,18 @@ pub const PYTHON_VARIABLE: &str = "TEND_TEST_PYTHON";
 pub struct VenvOptions {
     /// Passes `--system-site-packages`: the base interpreter's packages are visible too.
     pub system_site_packages: bool,
+    /// Lets `python -m venv` install pip through ensurepip, which byte-compiles pip and
+    /// setuptools: three times slower. By default the venv is made `--without-pip`, then the
+    /// very wheels ensurepip would use (its `_bundled` folder) are installed by pip itself with
+    /// `--no-compile`: the same distributions, RECORDs and scripts, minus `.pyc` files.
+    /// Without a `_bundled` folder (some Linux distributions remove it) ensurepip runs anyway.
+    pub ensurepip: bool,
 }
 
 /// A virtual environment on disk. Cloning copies the paths, not the environment.
 ///
-/// Creating one runs `python -m venv` with pip (2 to 5 seconds), so tests should create few.
+/// Creating one runs `python -m venv` and installs pip (one to three seconds), so tests should
+/// create few.
 /// Every command run inside it sees no `PIP_*`, `PYTHON*`, `UV_*`, `VIRTUAL_ENV` variables
 /// and no pip configuration file, so a developer's settings cannot change a test's result.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,7 +46,8 @@ pub struct Venv {
 
 impl Venv {
     /// Creates a venv at `root` (which must not exist yet, or be empty) with pip and the
-    /// interpreter from `TEND_TEST_PYTHON`, else `python3`.
+    /// interpreter from `TEND_TEST_PYTHON`, else `python3`. See [`VenvOptions`] for how pip
+    /// gets in.
     pub fn create(root: &Path) -> Self {
         Self::create_with(root, &VenvOptions::default())
     }
@@ -56,9 +64,16 @@ impl Venv {
         if options.system_site_packages {
             command.arg("--system-site-packages");
         }
+        if !options.ensurepip {
+            command.arg("--without-pip");
+        }
         command.arg(&root);
         run_checked(&mut command);
-        Self::open(&root)
+        let venv = Self::open(&root);
+        if !options.ensurepip {
+            venv.install_bundled_pip();
+        }
+        venv
     }
 
     /// Describes an existing venv at `root` (made by this crate or by anything else).
@@ -182,6 +197,47 @@ impl Venv {
             self.site_packages.display(),
             names.join(", ")
         )
+    }
+
+    /// Installs ensurepip's bundled wheels the way ensurepip does (pip running from its own
+    /// wheel), but without byte-compiling.
+    fn install_bundled_pip(&self) {
+        let bundled = self.python_code(
+            "import ensurepip, os; print(os.path.join(os.path.dirname(ensurepip.__file__), '_bundled'))",
+        );
+        let bundled = PathBuf::from(bundled.trim_end_matches(['\r', '\n']));
+        let mut wheels: Vec<(String, PathBuf)> = fs_err::read_dir(&bundled)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .map(|entry| entry.path())
+                    .filter(|path| path.extension().is_some_and(|extension| extension == "whl"))
+                    .filter_map(|path| {
+                        let file_name = path.file_name()?.to_str()?;
+                        let (project, _) = file_name.split_once('-')?;
+                        Some((project.to_string(), path.clone()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        wheels.sort();
+        let Some((_, pip_wheel)) = wheels.iter().find(|(project, _)| project == "pip") else {
+            run_checked(self.python_command().args([
+                "-m",
+                "ensurepip",
+                "--upgrade",
+                "--default-pip",
+            ]));
+            return;
+        };
+        let mut command = self.pip_command();
+        command
+            .env("PYTHONPATH", pip_wheel)
+            .args(["install", "--no-index", "--find-links"])
+            .arg(&bundled)
+            .args(["--no-compile", "--ignore-installed"])
+            .args(wheels.iter().map(|(project, _)| project));
+        run_checked(&mut command);
     }
 
     fn pip_command(&self) -> Command {

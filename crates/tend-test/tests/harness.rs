@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 
-use tend_test::{record_hash, shared_wheel_specs, shared_wheelhouse, TestContext, Venv, WheelSpec};
+use tend_test::{
+    record_hash, shared_wheel_specs, shared_wheelhouse, TestContext, Venv, VenvOptions, WheelSpec,
+};
 
 /// RECORD rows as path -> (hash, size).
 fn record_rows(dist_info: &Path) -> BTreeMap<String, (String, String)> {
@@ -24,6 +26,33 @@ fn record_rows(dist_info: &Path) -> BTreeMap<String, (String, String)> {
             (path, (hash, size))
         })
         .collect()
+}
+
+/// Paths (relative to site-packages) whose bytes differ from their RECORD row, over every
+/// `.dist-info` in the venv.
+fn files_differing_from_record(venv: &Venv) -> Vec<String> {
+    let mut differing = Vec::new();
+    for entry in fs_err::read_dir(&venv.site_packages).expect("site-packages is readable") {
+        let dist_info = entry.expect("directory entry").path();
+        if dist_info
+            .extension()
+            .is_none_or(|extension| extension != "dist-info")
+        {
+            continue;
+        }
+        for (path, (hash, size)) in record_rows(&dist_info) {
+            if hash.is_empty() {
+                continue;
+            }
+            match fs_err::read(venv.site_packages.join(&path)) {
+                Ok(contents)
+                    if record_hash(&contents) == hash && contents.len().to_string() == size => {}
+                _ => differing.push(path),
+            }
+        }
+    }
+    differing.sort();
+    differing
 }
 
 #[test]
@@ -128,8 +157,13 @@ fn pip_installs_wheels_and_sees_legacy_distributions() {
         (0, "No broken requirements found.\n".to_string())
     );
 
-    // An edited file: pip does not notice, RECORD does.
+    // Fresh installs (pip's own, the venv's pip and setuptools) match their RECORDs.
+    assert_eq!(files_differing_from_record(&venv), Vec::<String>::new());
+
+    // Damage: pip does not notice, RECORD does.
     let edited = venv.edit_installed_file("alpha/__init__.py");
+    let removed = venv.remove_installed_file("beta/__init__.py");
+    assert!(!removed.exists());
     assert_eq!(venv.pip_freeze(), freeze);
     assert_eq!(venv.pip_check().0, 0);
     let rows = record_rows(&venv.dist_info("alpha"));
@@ -137,13 +171,10 @@ fn pip_installs_wheels_and_sees_legacy_distributions() {
     let now = fs_err::read(&edited).unwrap();
     assert_ne!(&record_hash(&now), recorded_hash);
     assert_ne!(&now.len().to_string(), recorded_size);
-    // The other rows pip wrote still match.
-    let (hash, _) = &record_rows(&venv.dist_info("beta"))["beta/__init__.py"];
-    let beta = fs_err::read(venv.site_packages.join("beta/__init__.py")).unwrap();
-    assert_eq!(&record_hash(&beta), hash);
-
-    let removed = venv.remove_installed_file("beta/__init__.py");
-    assert!(!removed.exists());
+    assert_eq!(
+        files_differing_from_record(&venv),
+        ["alpha/__init__.py", "beta/__init__.py"]
+    );
 
     // A `setup.py install` leftover with a missing requirement.
     let egg_info = venv.install_egg_info(
@@ -155,7 +186,6 @@ fn pip_installs_wheels_and_sees_legacy_distributions() {
         egg_info.file_name().unwrap().to_string_lossy(),
         format!("Legacy_Dist-0.9-py{}.egg-info", venv.python_version)
     );
-    assert!(venv.pip_freeze().contains("Legacy-Dist==0.9\n"));
     let (code, report) = venv.pip_check();
     assert_eq!(code, 1);
     assert_eq!(
@@ -167,9 +197,12 @@ fn pip_installs_wheels_and_sees_legacy_distributions() {
     let project = directory.path().join("linked");
     let link = venv.install_egg_link("linked-project", "2.0", &project);
     assert_eq!(link.file_name().unwrap(), "linked-project.egg-link");
-    assert!(venv
-        .pip_freeze()
-        .contains(&format!("-e {}\n", project.display())));
+    let freeze = venv.pip_freeze();
+    assert!(freeze.contains("Legacy-Dist==0.9\n"), "{freeze}");
+    assert!(
+        freeze.contains(&format!("-e {}\n", project.display())),
+        "{freeze}"
+    );
     let output = venv.python([
         "-c",
         "import linked_project; print(linked_project.__version__)",
@@ -275,4 +308,31 @@ fn shared_wheelhouse_holds_every_spec() {
             spec.wheel_file_name()
         );
     }
+}
+
+#[test]
+fn stock_ensurepip_venv_with_system_site_packages() {
+    let directory = tempfile::tempdir().unwrap();
+    let options = VenvOptions {
+        system_site_packages: true,
+        ensurepip: true,
+    };
+    let venv = Venv::create_with(&directory.path().join("venv"), &options);
+    let configuration = fs_err::read_to_string(venv.root.join("pyvenv.cfg")).unwrap();
+    assert!(
+        configuration.contains("include-system-site-packages = true"),
+        "{configuration}"
+    );
+    // pip and setuptools live in the venv itself, as with the default path.
+    venv.dist_info("pip");
+    venv.dist_info("setuptools");
+    assert!(venv.bin.join("pip").is_file());
+    assert_eq!(files_differing_from_record(&venv), Vec::<String>::new());
+}
+
+#[test]
+#[should_panic(expected = "is not a virtual environment")]
+fn opening_a_plain_directory_panics() {
+    let directory = tempfile::tempdir().unwrap();
+    Venv::open(directory.path());
 }

@@ -159,14 +159,58 @@ fn parse_extras(extras: Option<&str>) -> Result<Vec<ExtraName>, RequirementError
         return Ok(Vec::new());
     };
     let text = format!("placeholder{}", extras.to_ascii_lowercase());
-    Requirement::<WrittenUrl>::from_str(&text)
+    parse_pep508(&text)
         .map(|requirement| requirement.extras)
         .map_err(|error| {
-            RequirementError::new(
-                format!("invalid extras `{extras}`: {}", error.message),
-                None,
-            )
+            RequirementError::new(format!("invalid extras `{extras}`: {}", error.0), None)
         })
+}
+
+/// A pep508_rs error, or one of ours found before pep508_rs could panic.
+struct Pep508Failure(String, usize);
+
+/// pep508_rs 0.9 panics (an `expect` in `parse_name` and `parse_extras_cursor`) on a package or
+/// extra name that ends in `-`, `_` or `.` and is followed by more text (`foo- ==1`,
+/// `foo[bar-]`). Such names are refused here first, with the error pep508_rs would give.
+fn parse_pep508(text: &str) -> Result<Requirement<WrittenUrl>, Pep508Failure> {
+    fn name_run(text: &str, start: usize) -> usize {
+        text[start..]
+            .bytes()
+            .take_while(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.'))
+            .count()
+    }
+    fn skip_whitespace(text: &str, start: usize) -> usize {
+        start + (text[start..].len() - text[start..].trim_start().len())
+    }
+    fn check(text: &str, start: usize, what: &str) -> Result<usize, Pep508Failure> {
+        let length = name_run(text, start);
+        let end = start + length;
+        if length > 0 && text[..end].ends_with(['-', '_', '.']) {
+            return Err(Pep508Failure(
+                format!(
+                    "{what} must end with an alphanumeric character, not `{}`",
+                    &text[end - 1..end]
+                ),
+                end - 1,
+            ));
+        }
+        Ok(end)
+    }
+    let mut position = check(text, skip_whitespace(text, 0), "Package name")?;
+    position = skip_whitespace(text, position);
+    if text[position..].starts_with('[') {
+        position += 1;
+        loop {
+            position = check(text, skip_whitespace(text, position), "Extra name")?;
+            position = skip_whitespace(text, position);
+            if !text[position..].starts_with(',') {
+                break;
+            }
+            position += 1;
+        }
+    }
+    Requirement::<WrittenUrl>::from_str(text)
+        .map_err(|error| Pep508Failure(error.message.to_string(), error.start))
 }
 
 fn parse_marker(marker: &str, offset: usize) -> Result<MarkerTree, RequirementError> {
@@ -222,11 +266,8 @@ pub(super) fn parse_requirement(
         }
     }
 
-    let requirement = Requirement::<WrittenUrl>::from_str(text).map_err(|error| {
-        RequirementError::new(
-            format!("invalid requirement: {}", error.message),
-            Some(error.start),
-        )
+    let requirement = parse_pep508(text).map_err(|Pep508Failure(message, start)| {
+        RequirementError::new(format!("invalid requirement: {message}"), Some(start))
     })?;
     let (specifier, url) = match requirement.version_or_url {
         None => (VersionSpecifiers::empty(), None),
@@ -294,7 +335,7 @@ fn unnamed_url(
         })
     };
     if let Some(egg) = egg_fragment(url) {
-        return match Requirement::<WrittenUrl>::from_str(egg) {
+        return match parse_pep508(egg) {
             Ok(requirement)
                 if requirement.version_or_url.is_none() && requirement.marker.is_true() =>
             {
@@ -567,6 +608,25 @@ mod tests {
         assert_eq!(requested.extras.len(), 1);
         assert!(matches!(
             parse_editable(".", Path::new("requirements.txt"), &mut no_files),
+            Ok(Outcome::Unnamed(_))
+        ));
+    }
+
+    #[test]
+    fn names_ending_in_punctuation_are_errors_not_pep508_rs_panics() {
+        for text in ["foo- ==1", "foo_;x", "foo[bar-]", "foo[a, b. ]"] {
+            assert!(parse(text).is_err(), "{text}");
+        }
+        let error = parse("foo- ==1").unwrap_err();
+        assert_eq!(
+            error,
+            RequirementError::new(
+                "invalid requirement: Package name must end with an alphanumeric character, not `-`",
+                Some(3)
+            )
+        );
+        assert!(matches!(
+            parse("git+https://h/r.git#egg=bad-&x=1"),
             Ok(Outcome::Unnamed(_))
         ));
     }

@@ -364,3 +364,80 @@ fn split_arguments_like_pip() {
     assert_eq!(split_arguments("a  b"), ("a  b", ""));
     assert_eq!(split_arguments("a\t--hash=x"), ("a\t--hash=x", ""));
 }
+
+/// A stable-toolchain stand-in for the fuzz target (`fuzz/fuzz_targets/requirements_txt.rs`):
+/// lines glued from awkward fragments, in many orders, must never panic.
+#[test]
+fn awkward_fragments_never_panic() {
+    const FRAGMENTS: &[&str] = &[
+        "flask",
+        "==",
+        "2.0",
+        " ",
+        "\\",
+        "\n",
+        "\r\n",
+        "\r",
+        "#",
+        " #",
+        "-e",
+        " -r x.txt",
+        "--hash=",
+        "sha256:",
+        "ab",
+        "[",
+        "]",
+        ";",
+        "; ",
+        "python_version",
+        " < '3'",
+        "@",
+        " https://h/p-1.0.tar.gz",
+        "git+",
+        "#egg=",
+        "&",
+        "./",
+        "..",
+        "${",
+        "TOKEN",
+        "}",
+        "'",
+        "\"",
+        "--",
+        "-",
+        "é",
+        "\u{feff}",
+        "\u{2028}",
+        ".whl",
+        "-c",
+        "=",
+        "--index-url",
+        "\t",
+        "file:",
+        "/",
+        "(",
+        ")",
+        "~=",
+        "===",
+        "*",
+        ",",
+        "--pre",
+        "-rfile",
+        "--no",
+        ":all:",
+    ];
+    let mut state: u64 = 0x0005_DEEC_E66D;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        usize::try_from(state >> 33).unwrap_or(0)
+    };
+    for _ in 0..20_000 {
+        let length = next() % 24;
+        let text: String = (0..length)
+            .map(|_| FRAGMENTS[next() % FRAGMENTS.len()])
+            .collect();
+        let _ = parse_with(&text, &[("x.txt", "flask\n-r x.txt\n")], &[("TOKEN", "t")]);
+    }
+}

@@ -3,6 +3,7 @@
 # environments to measure under bench/.work/ (git-ignored):
 #   .work/large     >= 150 distributions from requirements-large.txt (wheels only)
 #   .work/seed-env  the 58-distribution seed stack from ../shared/envs (optional, --no-seed)
+#   .work/broken    four distributions with unmet requirements, for run.sh's guard only
 # Uses the live PyPI index. Never run by CI.
 #
 #   bench/setup.sh            set everything up (idempotent; rebuilds a venv whose list changed)
@@ -68,6 +69,21 @@ if fresh_venv "$work/large" "$bench/requirements-large.txt"; then
     "$work/large/bin/pip" install -q --no-deps --only-binary :all: \
         -r "$bench/requirements-large.txt"
     cp "$bench/requirements-large.txt" "$work/large/.bench-requirements"
+fi
+
+# A small venv broken on purpose, only for run.sh's correctness guard (the measured venvs are
+# consistent, so on them the guard compares 0 problems with 0): flask without its
+# dependencies (missing), requests with an urllib3 it refuses (conflicting), and a marker that
+# does not apply on Python 3.11 (async-timeout for aiohttp: no finding expected).
+broken_list="flask==3.1.3 requests==2.34.2 urllib3==1.20 aiohttp==3.14.5"
+if [[ ! -f "$work/broken/.bench-requirements" ]] \
+    || [[ "$(cat "$work/broken/.bench-requirements")" != "$broken_list" ]]; then
+    echo "== broken venv (guard only)"
+    rm -rf "$work/broken"
+    "$python" -m venv "$work/broken"
+    # shellcheck disable=SC2086
+    "$work/broken/bin/pip" install -q --no-deps --only-binary :all: $broken_list
+    echo "$broken_list" > "$work/broken/.bench-requirements"
 fi
 
 seed_requirements="$bench/../../shared/envs/seed-env-requirements.txt"

@@ -1,1 +1,19 @@
-fn main() {}
+//! The `tend` binary: parse arguments, run the command, map the outcome to an exit code.
+
+mod cli;
+mod commands;
+mod diagnostics;
+mod output;
+mod settings;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match commands::run(cli) {
+        Ok(status) => status.into(),
+        Err(error) => diagnostics::report_error(&error),
+    }
+}

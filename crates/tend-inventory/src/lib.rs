@@ -6,6 +6,7 @@
 //! from site-packages and starts an interpreter only when the layout cannot be read from disk.
 
 mod error;
+mod load;
 mod lock;
 mod pyproject;
 mod requirements;
@@ -13,6 +14,7 @@ mod source;
 mod venv;
 
 pub use error::{read_text, SourceError};
+pub use load::{discover_sources, load, reader_for, InventoryError, InventoryRequest, SourceSelection};
 pub use lock::{
     parse_pdm_lock, parse_pipfile_lock, parse_poetry_lock, parse_pylock, parse_uv_lock,
     PdmLockReader, PipfileLockReader, PoetryLockReader, PylockReader, UvLockReader,

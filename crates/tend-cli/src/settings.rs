@@ -1,0 +1,193 @@
+//! Turns arguments, the process environment and the policy file into the typed inputs of the
+//! library crates. This is the only place that reads environment variables.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Result;
+use tend_check::{CheckKind, CheckOptions, CriticalImport, VersionRule};
+use tend_inventory::{EnvironmentRequest, InventoryRequest, ReadContext, SourceSelection};
+use tend_model::{Inventory, SourceKind};
+use tend_policy::{EnvironmentSetting, Policy};
+
+use crate::cli::{CheckKindArg, CheckSelection, ProjectArgs};
+
+/// The project directory and its policy.
+pub struct ProjectSettings {
+    pub project: PathBuf,
+    pub policy: Policy,
+    pub inventory: InventoryRequest,
+}
+
+impl ProjectSettings {
+    pub fn resolve(args: &ProjectArgs, config: Option<&Path>) -> Result<Self> {
+        let project = args.project.clone().unwrap_or_else(|| PathBuf::from("."));
+        if !project.is_dir() {
+            anyhow::bail!(crate::diagnostics::UsageError(format!(
+                "the project directory `{}` does not exist",
+                project.display()
+            )));
+        }
+        let policy = match config {
+            Some(file) => tend_policy::load_file(file)?,
+            None => tend_policy::load(&project)?,
+        };
+
+        // Command line first, then the policy, then what the shell has activated, then the
+        // project's own `.venv` / `venv`.
+        let environment = if args.no_environment {
+            None
+        } else if let Some(venv) = &args.venv {
+            Some(EnvironmentRequest::Venv(venv.clone()))
+        } else if let Some(python) = &args.python {
+            Some(EnvironmentRequest::Python(python.clone()))
+        } else {
+            match &policy.environment {
+                Some(EnvironmentSetting::Venv(path)) => {
+                    Some(EnvironmentRequest::Venv(path.clone()))
+                }
+                Some(EnvironmentSetting::Python(path)) => {
+                    Some(EnvironmentRequest::Python(path.clone()))
+                }
+                None => Some(EnvironmentRequest::Discover {
+                    project: project.clone(),
+                    virtual_env: std::env::var_os("VIRTUAL_ENV")
+                        .filter(|value| !value.is_empty())
+                        .map(PathBuf::from),
+                }),
+            }
+        };
+
+        let sources = if args.requirements.is_empty() && args.sources.is_empty() {
+            SourceSelection::Discover
+        } else {
+            SourceSelection::Files {
+                files: args.sources.clone(),
+                requirements: args.requirements.clone(),
+            }
+        };
+
+        // `${VAR}` in requirements files expands from the process environment, as pip does.
+        let variables = std::env::vars().collect();
+
+        let inventory = InventoryRequest {
+            project: project.clone(),
+            environment,
+            sources,
+            context: ReadContext { variables },
+        };
+        Ok(Self {
+            project,
+            policy,
+            inventory,
+        })
+    }
+
+    /// The check's inputs, once the inventory says which files were read.
+    pub fn check_options(&self, selection: &CheckSelection, inventory: &Inventory) -> CheckOptions {
+        let all = [
+            CheckKind::Requirements,
+            CheckKind::Drift,
+            CheckKind::Pins,
+            CheckKind::Integrity,
+            CheckKind::Imports,
+            CheckKind::Rules,
+        ];
+        let mut select: BTreeSet<CheckKind> = if selection.select.is_empty() {
+            all.into_iter().collect()
+        } else {
+            selection
+                .select
+                .iter()
+                .map(|kind| check_kind(*kind))
+                .collect()
+        };
+        for kind in &selection.skip {
+            select.remove(&check_kind(*kind));
+        }
+
+        let (production_files, development_files) = self.file_roles(inventory);
+        CheckOptions {
+            select,
+            production_files,
+            development_files,
+            critical_imports: self
+                .policy
+                .check
+                .critical_imports
+                .iter()
+                .map(|import| CriticalImport {
+                    module: import.value.clone(),
+                    location: import.location.clone(),
+                })
+                .collect(),
+            version_rules: self
+                .policy
+                .check
+                .version_rules
+                .iter()
+                .map(|rule| VersionRule {
+                    package: rule.package.clone(),
+                    specifier: rule.specifier.clone(),
+                    location: rule.location.clone(),
+                })
+                .collect(),
+            import_timeout: Duration::from_secs(60),
+        }
+    }
+
+    /// Production and development files: the policy's lists when it has them; otherwise by the
+    /// usual names (`requirements.txt` and `requirements/prod*.txt` are production, names with
+    /// `dev` or `test` development).
+    fn file_roles(&self, inventory: &Inventory) -> (Vec<PathBuf>, Vec<PathBuf>) {
+        if !self.policy.sources.production.is_empty() || !self.policy.sources.development.is_empty()
+        {
+            return (
+                self.policy.sources.production.clone(),
+                self.policy.sources.development.clone(),
+            );
+        }
+        let mut production = Vec::new();
+        let mut development = Vec::new();
+        for source in &inventory.sources {
+            if source.kind != SourceKind::RequirementsTxt {
+                continue;
+            }
+            let name = source
+                .path
+                .file_name()
+                .map(|name| name.to_string_lossy().to_ascii_lowercase())
+                .unwrap_or_default();
+            let in_requirements_dir = source
+                .path
+                .parent()
+                .and_then(Path::file_name)
+                .is_some_and(|parent| parent == "requirements");
+            if name.contains("dev")
+                || name.contains("test")
+                || name.contains("lint")
+                || name.contains("doc")
+            {
+                development.push(source.path.clone());
+            } else if name == "requirements.txt"
+                || name.starts_with("requirements-prod")
+                || (in_requirements_dir && (name.starts_with("prod") || name.starts_with("base")))
+            {
+                production.push(source.path.clone());
+            }
+        }
+        (production, development)
+    }
+}
+
+fn check_kind(kind: CheckKindArg) -> CheckKind {
+    match kind {
+        CheckKindArg::Requirements => CheckKind::Requirements,
+        CheckKindArg::Drift => CheckKind::Drift,
+        CheckKindArg::Pins => CheckKind::Pins,
+        CheckKindArg::Integrity => CheckKind::Integrity,
+        CheckKindArg::Imports => CheckKind::Imports,
+        CheckKindArg::Rules => CheckKind::Rules,
+    }
+}

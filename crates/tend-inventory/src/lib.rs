@@ -14,7 +14,9 @@ mod source;
 mod venv;
 
 pub use error::{read_text, SourceError};
-pub use load::{discover_sources, load, reader_for, InventoryError, InventoryRequest, SourceSelection};
+pub use load::{
+    discover_sources, load, reader_for, InventoryError, InventoryRequest, SourceSelection,
+};
 pub use lock::{
     parse_pdm_lock, parse_pipfile_lock, parse_poetry_lock, parse_pylock, parse_uv_lock,
     PdmLockReader, PipfileLockReader, PoetryLockReader, PylockReader, UvLockReader,

@@ -16,7 +16,10 @@ pub enum SourceSelection {
     Discover,
     /// Exactly these files; the kind is told by the file name, except for `requirements`,
     /// which are read as pip requirements files whatever their name.
-    Files { files: Vec<PathBuf>, requirements: Vec<PathBuf> },
+    Files {
+        files: Vec<PathBuf>,
+        requirements: Vec<PathBuf>,
+    },
 }
 
 /// Everything [`load`] needs, as plain data: the CLI builds it from arguments, the policy and
@@ -99,7 +102,10 @@ pub fn load(request: &InventoryRequest) -> Result<Inventory, InventoryError> {
                 }
             }
         }
-        SourceSelection::Files { files, requirements } => {
+        SourceSelection::Files {
+            files,
+            requirements,
+        } => {
             for path in requirements {
                 roots.push((path.clone(), &crate::requirements::RequirementsTxt));
             }
@@ -107,8 +113,8 @@ pub fn load(request: &InventoryRequest) -> Result<Inventory, InventoryError> {
                 if !path.exists() {
                     return Err(InventoryError::MissingSource { path: path.clone() });
                 }
-                let reader =
-                    reader_for(path).ok_or_else(|| InventoryError::UnknownSource { path: path.clone() })?;
+                let reader = reader_for(path)
+                    .ok_or_else(|| InventoryError::UnknownSource { path: path.clone() })?;
                 roots.push((path.clone(), reader));
             }
         }
@@ -129,7 +135,9 @@ pub fn load(request: &InventoryRequest) -> Result<Inventory, InventoryError> {
         .map(|source| normalise(&source.path))
         .collect();
     for (path, data) in read {
-        if matches!(request.sources, SourceSelection::Discover) && included.contains(&normalise(&path)) {
+        if matches!(request.sources, SourceSelection::Discover)
+            && included.contains(&normalise(&path))
+        {
             continue;
         }
         inventory.sources.extend(data.sources);

@@ -13,6 +13,7 @@ mod hash;
 mod inventory;
 mod location;
 mod marker;
+mod requirement;
 
 pub use declaration::{Declaration, DeclarationKind, Group, SourceKind, SpecifierKind};
 pub use diagnostic::{Code, Diagnostic, Severity};
@@ -21,6 +22,7 @@ pub use hash::{Hash, HashAlgorithm, HashParseError};
 pub use inventory::{Environment, Inventory, Package, SourceFile, SourceOptions};
 pub use location::Location;
 pub use marker::{marker_to_string, serialize_marker};
+pub use requirement::{check_requirement_names, parse_requirement, RequirementParseError};
 
 pub use pep440_rs::{Operator, Version, VersionSpecifier, VersionSpecifiers};
 pub use pep508_rs::{

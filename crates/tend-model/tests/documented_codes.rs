@@ -9,12 +9,22 @@ use tend_model::Code;
 #[test]
 fn every_code_is_documented_and_every_documented_code_exists() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/diagnostics.md");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
-    let documented: BTreeSet<&str> =
-        text.lines().filter_map(|line| line.strip_prefix("### ")).map(str::trim).collect();
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    let documented: BTreeSet<&str> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("### "))
+        .map(str::trim)
+        .collect();
     let codes: BTreeSet<&str> = Code::ALL.iter().map(|code| code.as_str()).collect();
     let undocumented: Vec<_> = codes.difference(&documented).collect();
     let unknown: Vec<_> = documented.difference(&codes).collect();
-    assert!(undocumented.is_empty(), "codes missing from docs/diagnostics.md: {undocumented:?}");
-    assert!(unknown.is_empty(), "docs/diagnostics.md documents unknown codes: {unknown:?}");
+    assert!(
+        undocumented.is_empty(),
+        "codes missing from docs/diagnostics.md: {undocumented:?}"
+    );
+    assert!(
+        unknown.is_empty(),
+        "docs/diagnostics.md documents unknown codes: {unknown:?}"
+    );
 }

@@ -119,7 +119,7 @@ impl<'i> Pyproject<'i> {
         key: &str,
         group: Group,
     ) -> Result<Declaration, SourceError> {
-        let requirement = Requirement::from_str(text).map_err(|error| {
+        let requirement = tend_model::parse_requirement(text).map_err(|error| {
             self.file.error(
                 span.start,
                 format!("invalid requirement `{text}` in `{key}`: {}", error.message),

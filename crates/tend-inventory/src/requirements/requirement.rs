@@ -169,48 +169,10 @@ fn parse_extras(extras: Option<&str>) -> Result<Vec<ExtraName>, RequirementError
 /// A pep508_rs error, or one of ours found before pep508_rs could panic.
 struct Pep508Failure(String, usize);
 
-/// pep508_rs 0.9 panics (an `expect` in `parse_name` and `parse_extras_cursor`) on a package or
-/// extra name that ends in `-`, `_` or `.` and is followed by more text (`foo- ==1`,
-/// `foo[bar-]`). Such names are refused here first, with the error pep508_rs would give.
+/// pep508_rs panics on some malformed names; `tend_model::parse_requirement` refuses them first.
 fn parse_pep508(text: &str) -> Result<Requirement<WrittenUrl>, Pep508Failure> {
-    fn name_run(text: &str, start: usize) -> usize {
-        text[start..]
-            .bytes()
-            .take_while(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.'))
-            .count()
-    }
-    fn skip_whitespace(text: &str, start: usize) -> usize {
-        start + (text[start..].len() - text[start..].trim_start().len())
-    }
-    fn check(text: &str, start: usize, what: &str) -> Result<usize, Pep508Failure> {
-        let length = name_run(text, start);
-        let end = start + length;
-        if length > 0 && text[..end].ends_with(['-', '_', '.']) {
-            return Err(Pep508Failure(
-                format!(
-                    "{what} must end with an alphanumeric character, not `{}`",
-                    &text[end - 1..end]
-                ),
-                end - 1,
-            ));
-        }
-        Ok(end)
-    }
-    let mut position = check(text, skip_whitespace(text, 0), "Package name")?;
-    position = skip_whitespace(text, position);
-    if text[position..].starts_with('[') {
-        position += 1;
-        loop {
-            position = check(text, skip_whitespace(text, position), "Extra name")?;
-            position = skip_whitespace(text, position);
-            if !text[position..].starts_with(',') {
-                break;
-            }
-            position += 1;
-        }
-    }
-    Requirement::<WrittenUrl>::from_str(text)
-        .map_err(|error| Pep508Failure(error.message.to_string(), error.start))
+    tend_model::parse_requirement::<WrittenUrl>(text)
+        .map_err(|error| Pep508Failure(error.message, error.start))
 }
 
 fn parse_marker(marker: &str, offset: usize) -> Result<MarkerTree, RequirementError> {

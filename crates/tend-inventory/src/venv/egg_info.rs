@@ -58,7 +58,7 @@ pub fn parse_requires_txt(
         let Some(section_marker) = &section else {
             continue;
         };
-        match Requirement::from_str(line) {
+        match tend_model::parse_requirement(line) {
             Ok(mut requirement) => {
                 requirement.marker.and(section_marker.clone());
                 requirements.push(requirement);

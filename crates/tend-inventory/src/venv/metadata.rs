@@ -197,7 +197,7 @@ pub fn core_metadata(headers: &Headers<'_>, path: &Path) -> Result<CoreMetadata,
 
     let mut requires_dist = Vec::new();
     for header in headers.all("Requires-Dist") {
-        match Requirement::from_str(&header.value) {
+        match tend_model::parse_requirement(&header.value) {
             Ok(requirement) => requires_dist.push(requirement),
             Err(error) => diagnostics.push(warn(
                 format!(

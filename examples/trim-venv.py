@@ -44,7 +44,7 @@ def main() -> None:
 
     for dist_info in sorted(source_sp.glob("*.dist-info")):
         name = dist_info.name[: -len(".dist-info")].rsplit("-", 1)[0]
-        if normalise(name) in drop or normalise(name) in ("pip", "setuptools"):
+        if normalise(name) in drop or normalise(name) == "pip":
             continue
         record = (dist_info / "RECORD").read_text()
         rows = list(csv.reader(io.StringIO(record)))

@@ -1,0 +1,75 @@
+//! Helpers shared by the CLI integration tests: the binary under test, JSON output, and the
+//! PEP 503 names used to compare tend's view of a venv with pip's.
+
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::collections::BTreeSet;
+use std::process::Command;
+
+use tend_test::TestContext;
+
+/// `tend <args>` in the test's sandbox.
+pub fn tend(context: &TestContext, args: &[&str]) -> Command {
+    let mut command = context.command(env!("CARGO_BIN_EXE_tend"));
+    command.args(args);
+    command
+}
+
+/// Runs `command`, insists on `expected_code`, and parses its stdout as JSON.
+pub fn run_json(command: &mut Command, expected_code: i32) -> serde_json::Value {
+    let output = command.output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        output.status.code(),
+        Some(expected_code),
+        "{command:?}\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}"
+    );
+    serde_json::from_str(&stdout)
+        .unwrap_or_else(|error| panic!("stdout is not JSON ({error}):\n{stdout}"))
+}
+
+/// PEP 503: lowercase, each run of `-`, `_` and `.` becomes one `-`.
+pub fn normalize(name: &str) -> String {
+    let mut normalized = String::with_capacity(name.len());
+    let mut in_run = false;
+    for character in name.chars() {
+        if matches!(character, '-' | '_' | '.') {
+            if !in_run {
+                normalized.push('-');
+            }
+            in_run = true;
+        } else {
+            normalized.extend(character.to_lowercase());
+            in_run = false;
+        }
+    }
+    normalized
+}
+
+/// The `(normalised name, version)` pairs in `pip freeze --all` output, as pip 23 prints them:
+/// `name==version` lines, and for an editable install a comment
+/// `# Editable install with no version control (name==version)` followed by `-e <path>`.
+pub fn parse_freeze(freeze: &str) -> BTreeSet<(String, String)> {
+    let mut pairs = BTreeSet::new();
+    for line in freeze.lines().map(str::trim) {
+        let requirement = if let Some(comment) = line.strip_prefix('#') {
+            // `# Editable install with no version control (name==version)`
+            match comment.rsplit_once('(') {
+                Some((_, rest)) if comment.contains("Editable install") => {
+                    rest.trim_end_matches(')')
+                }
+                _ => continue,
+            }
+        } else if line.is_empty() || line.starts_with("-e ") || line.starts_with("-e\t") {
+            continue;
+        } else {
+            line
+        };
+        let (name, version) = requirement
+            .split_once("==")
+            .unwrap_or_else(|| panic!("unexpected pip freeze line: {line:?}"));
+        pairs.insert((normalize(name.trim()), version.trim().to_string()));
+    }
+    pairs
+}

@@ -1,5 +1,8 @@
 //! The `tend` binary: parse arguments, run the command, map the outcome to an exit code.
 
+// The binary is where output reaches the terminal; libraries never print.
+#![allow(clippy::print_stderr, clippy::print_stdout)]
+
 mod cli;
 mod commands;
 mod diagnostics;

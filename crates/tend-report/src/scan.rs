@@ -94,10 +94,10 @@ pub fn scan_text(
             .collect();
         let _ = writeln!(
             out,
-            "health       {} errors, {} warnings, {} notes ({})",
-            summary.errors,
-            summary.warnings,
-            summary.notes,
+            "health       {}, {}, {} ({})",
+            crate::text::counted(summary.errors, "error"),
+            crate::text::counted(summary.warnings, "warning"),
+            crate::text::counted(summary.notes, "note"),
             codes.join(", ")
         );
         let mut sorted: Vec<&Diagnostic> = findings.iter().collect();

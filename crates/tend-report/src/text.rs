@@ -25,6 +25,15 @@ impl DisplayOptions {
     }
 }
 
+/// `1 error`, `2 errors`.
+pub(crate) fn counted(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
 fn declared(declaration: &Declaration, options: &DisplayOptions) -> String {
     let what = if let Some(url) = &declaration.url {
         if declaration.editable {
@@ -37,8 +46,14 @@ fn declared(declaration: &Declaration, options: &DisplayOptions) -> String {
     } else {
         declaration.specifier.to_string().replace(", ", ",")
     };
+    let extras = if declaration.extras.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<String> = declaration.extras.iter().map(ToString::to_string).collect();
+        format!("[{}]", names.join(","))
+    };
     let mut text = format!(
-        "{what} {}:{}",
+        "{extras}{what} {}:{}",
         options.path(&declaration.location.path),
         declaration.location.line
     );
@@ -173,11 +188,11 @@ pub fn check_table(findings: &[Diagnostic], options: &DisplayOptions) -> String 
     };
     let _ = writeln!(
         out,
-        "\n{} problems: {} errors, {} warnings, {} notes",
-        findings.len(),
-        count(Severity::Error),
-        count(Severity::Warning),
-        count(Severity::Note)
+        "\n{}: {}, {}, {}",
+        counted(findings.len(), "problem"),
+        counted(count(Severity::Error), "error"),
+        counted(count(Severity::Warning), "warning"),
+        counted(count(Severity::Note), "note")
     );
     out
 }

@@ -75,6 +75,10 @@ pub fn discover_sources(project: &Path) -> Vec<PathBuf> {
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_file() && reader_for(&path).is_some() {
+                // `./requirements.txt` reads better as `requirements.txt` in every message.
+                let path = path
+                    .strip_prefix(".")
+                    .map_or(path.clone(), Path::to_path_buf);
                 found.push(path);
             }
         }

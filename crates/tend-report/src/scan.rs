@@ -63,16 +63,10 @@ pub fn scan_text(
     let mut out = String::new();
     match &inventory.environment {
         Some(environment) => {
-            let version = environment
-                .python_version
-                .as_ref()
-                .map(|v| format!(", Python {v}"))
-                .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "environment  {}{version}, {} distributions",
-                options.path(&environment.prefix),
-                environment.distributions.len()
+                "environment  {}",
+                crate::text::describe_environment(environment, options)
             );
         }
         None => out.push_str("environment  none found (declarations only)\n"),

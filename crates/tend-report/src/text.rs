@@ -3,7 +3,9 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use tend_model::{Declaration, Diagnostic, DistFormat, Inventory, Severity, SpecifierKind};
+use tend_model::{
+    Declaration, Diagnostic, DistFormat, Environment, Inventory, Severity, SpecifierKind,
+};
 
 use crate::Table;
 
@@ -23,6 +25,20 @@ impl DisplayOptions {
             .unwrap_or(path);
         shown.display().to_string()
     }
+}
+
+/// `.venv, Python 3.11.7, 58 distributions`: the environment in one line, for headers.
+pub(crate) fn describe_environment(environment: &Environment, options: &DisplayOptions) -> String {
+    let version = environment
+        .python_version
+        .as_ref()
+        .map(|version| format!(", Python {version}"))
+        .unwrap_or_default();
+    format!(
+        "{}{version}, {} distributions",
+        options.path(&environment.prefix),
+        environment.distributions.len()
+    )
 }
 
 /// `1 error`, `2 errors`.
@@ -75,16 +91,10 @@ pub fn inventory_table(inventory: &Inventory, options: &DisplayOptions) -> Strin
     let mut out = String::new();
     match &inventory.environment {
         Some(environment) => {
-            let version = environment
-                .python_version
-                .as_ref()
-                .map(|version| format!(", Python {version}"))
-                .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "Environment: {}{version}, {} distributions",
-                options.path(&environment.prefix),
-                environment.distributions.len()
+                "Environment: {}",
+                describe_environment(environment, options)
             );
         }
         None => out.push_str("Environment: none found\n"),

@@ -56,6 +56,18 @@ pub enum Code {
     ImportFailed,
     /// An installed version outside a version rule from the config.
     VersionRule,
+    /// An installed or pinned version affected by a known advisory.
+    Vulnerable,
+    /// A package that could not be audited (unpinned, invalid version, source unreachable).
+    NotAudited,
+    /// An advisory record that could not be read; the rest of the database still is.
+    BadAdvisory,
+    /// The advisory database is older than the policy allows.
+    StaleDatabase,
+    /// An ignore rule whose `until` date has passed: the finding it hid is reported again.
+    IgnoreExpired,
+    /// An ignore rule that matched no finding.
+    IgnoreUnused,
 }
 
 impl Code {
@@ -73,6 +85,12 @@ impl Code {
         Self::UnverifiableRecord,
         Self::ImportFailed,
         Self::VersionRule,
+        Self::Vulnerable,
+        Self::NotAudited,
+        Self::BadAdvisory,
+        Self::StaleDatabase,
+        Self::IgnoreExpired,
+        Self::IgnoreUnused,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -90,6 +108,12 @@ impl Code {
             Self::UnverifiableRecord => "unverifiable-record",
             Self::ImportFailed => "import-failed",
             Self::VersionRule => "version-rule",
+            Self::Vulnerable => "vulnerable",
+            Self::NotAudited => "not-audited",
+            Self::BadAdvisory => "bad-advisory",
+            Self::StaleDatabase => "stale-database",
+            Self::IgnoreExpired => "ignore-expired",
+            Self::IgnoreUnused => "ignore-unused",
         }
     }
 }

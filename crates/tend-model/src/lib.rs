@@ -6,6 +6,8 @@
 //! source declares ([`Declaration`]), what an environment has installed ([`Distribution`]), and
 //! the problems found along the way ([`Diagnostic`]). Nothing here performs I/O.
 
+mod advisory;
+mod audit;
 mod declaration;
 mod diagnostic;
 mod distribution;
@@ -15,6 +17,14 @@ mod location;
 mod marker;
 mod requirement;
 
+pub use advisory::{
+    AdvisoryId, AdvisoryIdError, AdvisoryIdKind, AdvisorySeverity, SeverityRating, SeveritySource,
+};
+pub use audit::{
+    AdvisorySourceInfo, AdvisorySourceKind, AuditReport, AuditTarget, Finding, Fix,
+    IgnoreRuleRef, IgnoredFinding, MatchKind, NotAudited, NotAuditedReason, PackageFindings,
+    TargetOrigin,
+};
 pub use declaration::{Declaration, DeclarationKind, Group, SourceKind, SpecifierKind};
 pub use diagnostic::{Code, Diagnostic, Severity};
 pub use distribution::{DirectUrl, DistFormat, DistVersion, Distribution, VcsKind};
@@ -24,6 +34,7 @@ pub use location::Location;
 pub use marker::{marker_to_string, serialize_marker};
 pub use requirement::{check_requirement_names, parse_requirement, RequirementParseError};
 
+pub use jiff;
 pub use pep440_rs::{Operator, Version, VersionSpecifier, VersionSpecifiers};
 pub use pep508_rs::{
     ExtraName, MarkerEnvironment, MarkerEnvironmentBuilder, MarkerTree, PackageName, Requirement,

@@ -1,0 +1,36 @@
+//! OSV advisories for tend.
+//!
+//! Reading OSV records from directories, zip archives and single files, the local database and
+//! its index in the cache directory, online sources (the OSV API and PyPI's JSON), matching
+//! versions against `affected` entries by PEP 440, severities from CVSS vectors, merging
+//! aliased records into one finding, and the audit that turns targets into an
+//! [`tend_model::AuditReport`].
+//!
+//! Every stage hands plain data to the next: records become [`Advisory`] values, a lookup
+//! returns [`AdvisoryData`], and the audit returns a report. Nothing here reads environment
+//! variables or config files.
+
+mod audit;
+mod data;
+mod database;
+mod index;
+mod matching;
+mod merge;
+mod online;
+mod osv;
+mod record;
+mod severity;
+mod source;
+
+pub use data::AdvisoryData;
+pub use record::{Advisory, Affected, Bound, Event, Range};
+
+// osv.rs
+
+// source.rs, index.rs, database.rs
+
+// matching.rs, severity.rs, merge.rs
+
+// online.rs
+
+// audit.rs

@@ -30,6 +30,8 @@ pub use record::{Advisory, Affected, Bound, Event, Range};
 // source.rs, index.rs, database.rs
 
 // matching.rs, severity.rs, merge.rs
+pub use matching::{affects, fix_for};
+pub use severity::{assess_severity, SeverityEntry};
 
 // online.rs
 

@@ -17,7 +17,7 @@ use std::path::PathBuf;
 
 pub use discover::{load, load_file, ConfigFile};
 pub use error::{ConfigError, ConfigProblem};
-use tend_model::{Location, PackageName, VersionSpecifiers};
+use tend_model::{IgnoreRuleRef, Location, PackageName, VersionSpecifiers};
 
 /// The checked policy. Paths are resolved against the directory of the file they come from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -27,6 +27,19 @@ pub struct Policy {
     pub sources: SourcesPolicy,
     pub environment: Option<EnvironmentSetting>,
     pub check: CheckPolicy,
+    pub advisories: AdvisoriesPolicy,
+}
+
+/// `[advisories]`: where advisories come from, how old they may be, what is ignored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AdvisoriesPolicy {
+    /// Directories, zip archives or files of OSV records audited by default (resolved against
+    /// the policy file's directory), in addition to the local database.
+    pub sources: Vec<Located<PathBuf>>,
+    /// How old the newest advisory may be before the database is reported as stale.
+    pub max_age: Option<Located<std::time::Duration>>,
+    /// Findings hidden on purpose, each with a reason.
+    pub ignore: Vec<IgnoreRuleRef>,
 }
 
 /// Which declaration files are read, and which of them describe production.

@@ -5,11 +5,12 @@ use std::path::Path;
 use std::str::FromStr;
 
 use serde::Deserialize;
-use tend_model::{Location, PackageName, VersionSpecifiers};
+use tend_model::{AdvisoryId, IgnoreRuleRef, Location, PackageName, VersionSpecifiers};
 use toml::Spanned;
 
 use crate::{
-    CheckPolicy, ConfigProblem, EnvironmentSetting, Located, Policy, SourcesPolicy, VersionRule,
+    AdvisoriesPolicy, CheckPolicy, ConfigProblem, EnvironmentSetting, Located, Policy,
+    SourcesPolicy, VersionRule,
 };
 
 #[derive(Debug, Default, Deserialize)]
@@ -21,6 +22,29 @@ pub(crate) struct RawConfig {
     environment: RawEnvironment,
     #[serde(default)]
     check: RawCheck,
+    #[serde(default)]
+    advisories: RawAdvisories,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawAdvisories {
+    #[serde(default)]
+    sources: Vec<Spanned<String>>,
+    max_age: Option<Spanned<String>>,
+    #[serde(default)]
+    ignore: Vec<Spanned<RawIgnore>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawIgnore {
+    id: Spanned<String>,
+    reason: Option<Spanned<String>>,
+    owner: Option<Spanned<String>>,
+    until: Option<Spanned<toml::value::Datetime>>,
+    #[serde(default)]
+    until_fixed: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -181,6 +205,8 @@ impl RawConfig {
             }
         }
 
+        let advisories = self.advisories.validate(source, &mut problems);
+
         if !problems.is_empty() {
             problems.sort_by(|a, b| a.location.cmp(&b.location));
             return Err(problems);
@@ -193,8 +219,150 @@ impl RawConfig {
                 critical_imports,
                 version_rules,
             },
+            advisories,
         })
     }
+}
+
+impl RawAdvisories {
+    fn validate(
+        self,
+        source: &SourceText<'_>,
+        problems: &mut Vec<ConfigProblem>,
+    ) -> AdvisoriesPolicy {
+        let base = source.path.parent().unwrap_or(Path::new(""));
+        let mut sources = Vec::new();
+        for value in &self.sources {
+            if value.get_ref().trim().is_empty() {
+                problems.push(source.problem(
+                    value.span(),
+                    "`advisories.sources` entries must not be empty",
+                ));
+            } else {
+                sources.push(Located {
+                    value: base.join(value.get_ref()),
+                    location: Some(source.location(value.span())),
+                });
+            }
+        }
+        let max_age = self
+            .max_age
+            .and_then(|value| match parse_duration(value.get_ref()) {
+                Ok(duration) => Some(Located {
+                    value: duration,
+                    location: Some(source.location(value.span())),
+                }),
+                Err(message) => {
+                    problems.push(source.problem(value.span(), message));
+                    None
+                }
+            });
+        let mut ignore = Vec::new();
+        for rule in self.ignore {
+            let span = rule.span();
+            let rule = rule.into_inner();
+            let id = match AdvisoryId::new(rule.id.get_ref()) {
+                Ok(id) => Some(id),
+                Err(error) => {
+                    problems.push(source.problem(
+                        rule.id.span(),
+                        format!("`{}` is not an advisory id: {error}", rule.id.get_ref()),
+                    ));
+                    None
+                }
+            };
+            let reason = match &rule.reason {
+                Some(reason) if !reason.get_ref().trim().is_empty() => {
+                    Some(reason.get_ref().trim().to_string())
+                }
+                Some(reason) => {
+                    problems.push(source.problem(
+                        reason.span(),
+                        "`reason` must say why the advisory is ignored",
+                    ));
+                    None
+                }
+                None => {
+                    let mut problem =
+                        source.problem(span.clone(), "an ignore rule needs a `reason`");
+                    problem.hint = Some(
+                        "e.g. { id = \"PYSEC-2023-62\", reason = \"not reachable: we never call send_file\", until = 2026-12-31 }"
+                            .to_string(),
+                    );
+                    problems.push(problem);
+                    None
+                }
+            };
+            let until = rule.until.as_ref().and_then(|until| {
+                let date = toml_date(until.get_ref());
+                if date.is_none() {
+                    problems.push(source.problem(
+                        until.span(),
+                        format!(
+                            "`until` must be a date like 2026-12-31, found `{}`",
+                            until.get_ref()
+                        ),
+                    ));
+                }
+                date
+            });
+            if let (Some(id), Some(reason)) = (id, reason) {
+                ignore.push(IgnoreRuleRef {
+                    id,
+                    reason,
+                    owner: rule
+                        .owner
+                        .map(|owner| owner.into_inner().trim().to_string())
+                        .filter(|owner| !owner.is_empty()),
+                    until,
+                    until_fixed: rule.until_fixed,
+                    location: Some(source.location(span)),
+                });
+            }
+        }
+        AdvisoriesPolicy {
+            sources,
+            max_age,
+            ignore,
+        }
+    }
+}
+
+/// A TOML local date (`2026-12-31`), the only form of `until` that means one day everywhere.
+fn toml_date(value: &toml::value::Datetime) -> Option<jiff::civil::Date> {
+    match (value.date, value.time, value.offset) {
+        (Some(date), None, None) => jiff::civil::Date::new(
+            i16::try_from(date.year).ok()?,
+            i8::try_from(date.month).ok()?,
+            i8::try_from(date.day).ok()?,
+        )
+        .ok(),
+        _ => None,
+    }
+}
+
+/// `90m`, `24h`, `7d`, `2w`: a whole number and a unit.
+pub(crate) fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let expected = || {
+        format!("`{text}` is not a duration (expected a whole number and a unit: `90m`, `24h`, `7d`, `2w`)")
+    };
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .ok_or_else(expected)?;
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().map_err(|_| expected())?;
+    let seconds = match unit.trim() {
+        "m" | "min" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        _ => return Err(expected()),
+    };
+    number
+        .checked_mul(seconds)
+        .map(std::time::Duration::from_secs)
+        .ok_or_else(expected)
 }
 
 fn is_module_path(text: &str) -> bool {

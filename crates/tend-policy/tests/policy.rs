@@ -179,3 +179,78 @@ fn non_utf8_is_an_error_not_a_panic() {
     fs_err::write(&path, b"[check]\ncritical-imports = [\"\xff\"]\n").unwrap();
     assert!(matches!(load_file(&path), Err(ConfigError::NotUtf8 { .. })));
 }
+
+#[test]
+fn reads_the_advisories_table() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "tend.toml",
+        r#"
+[advisories]
+sources = ["advisories"]
+max-age = "7d"
+ignore = [
+  { id = "PYSEC-2023-62", reason = "send_file is never called", owner = "web-team", until = 2026-12-31 },
+  { id = "GHSA-m2qf-hxjv-5gpq", reason = "waiting for the vendor", until-fixed = true },
+]
+"#,
+    );
+    let policy = load(dir.path()).unwrap();
+    let advisories = policy.advisories;
+    assert_eq!(advisories.sources.len(), 1);
+    assert_eq!(advisories.sources[0].value, dir.path().join("advisories"));
+    assert_eq!(
+        advisories.max_age.unwrap().value,
+        std::time::Duration::from_secs(7 * 86_400)
+    );
+    assert_eq!(advisories.ignore.len(), 2);
+    let first = &advisories.ignore[0];
+    assert_eq!(first.id.as_str(), "PYSEC-2023-62");
+    assert_eq!(first.owner.as_deref(), Some("web-team"));
+    assert_eq!(first.until.unwrap().to_string(), "2026-12-31");
+    assert!(!first.until_fixed);
+    assert_eq!(first.location.as_ref().unwrap().line, 6);
+    assert!(advisories.ignore[1].until_fixed);
+    assert_eq!(advisories.ignore[1].until, None);
+}
+
+#[test]
+fn bad_advisories_settings_are_all_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "tend.toml",
+        r#"[advisories]
+max-age = "a week"
+ignore = [
+  { id = "PYSEC-2023-62" },
+  { id = "not an id", reason = "x" },
+  { id = "CVE-2023-1", reason = "  " },
+  { id = "CVE-2023-2", reason = "x", until = 2026-12-31T10:00:00 },
+]
+"#,
+    );
+    let found = problems(load_file(&path).unwrap_err());
+    assert_eq!(found.len(), 5, "{found:#?}");
+    assert!(
+        found[0].starts_with("2: `a week` is not a duration"),
+        "{found:#?}"
+    );
+    assert!(
+        found[1].starts_with("4: an ignore rule needs a `reason`"),
+        "{found:#?}"
+    );
+    assert!(
+        found[2].starts_with("5: `not an id` is not an advisory id"),
+        "{found:#?}"
+    );
+    assert!(
+        found[3].starts_with("6: `reason` must say why"),
+        "{found:#?}"
+    );
+    assert!(
+        found[4].starts_with("7: `until` must be a date like 2026-12-31"),
+        "{found:#?}"
+    );
+}

@@ -3,6 +3,8 @@
 //! Reporters see only model types; they never read files or the environment. The JSON
 //! documents carry a `schema_version` and are described in `docs/json-schema.md`.
 
+// The audit report (issue 4).
+mod audit;
 mod json;
 mod scan;
 mod table;
@@ -12,3 +14,6 @@ pub use json::{check_json, inventory_json, SCHEMA_VERSION};
 pub use scan::{scan_json, scan_text, ScanSummary};
 pub use table::Table;
 pub use text::{check_table, inventory_table, DisplayOptions};
+
+// The audit report (issue 4).
+pub use audit::{audit_json, audit_markdown, audit_table, AuditSummary, RatingCounts};

@@ -461,6 +461,25 @@ mod tests {
     }
 
     #[test]
+    fn until_says_when_a_rule_stops_applying() {
+        let mut rule = IgnoreRuleRef {
+            id: tend_model::AdvisoryId::new("CVE-2024-22195").unwrap(),
+            reason: "not reachable".to_string(),
+            owner: None,
+            until: None,
+            until_fixed: false,
+            location: None,
+        };
+        assert_eq!(until_text(&rule), "no expiry");
+        rule.until_fixed = true;
+        assert_eq!(until_text(&rule), "until fixed");
+        rule.until = Some(Date::constant(2025, 9, 30));
+        assert_eq!(until_text(&rule), "2025-09-30 or fixed");
+        rule.until_fixed = false;
+        assert_eq!(until_text(&rule), "2025-09-30");
+    }
+
+    #[test]
     fn severity_shows_the_score_only_when_known() {
         let mut severity = AdvisorySeverity::unknown();
         assert_eq!(severity_text(&severity), "unknown");

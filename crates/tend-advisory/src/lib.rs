@@ -30,7 +30,8 @@ pub use record::{Advisory, Affected, Bound, Event, Range};
 // source.rs, index.rs, database.rs
 
 // matching.rs, severity.rs, merge.rs
-pub use matching::{affects, fix_for};
+pub use matching::{affects, fix_for, match_advisory, unorderable_events};
+pub use merge::{merge_hits, Hit};
 pub use severity::{assess_severity, SeverityEntry};
 
 // online.rs

@@ -20,3 +20,28 @@ pub struct AdvisoryData {
     /// Records that could not be read (`bad-advisory`), a stale database (`stale-database`).
     pub diagnostics: Vec<Diagnostic>,
 }
+
+impl AdvisoryData {
+    /// Adds another source's data. A record present in both (same id) is kept once: the copy
+    /// modified last, as OSV's `modified` field intends.
+    pub fn merge(&mut self, other: AdvisoryData) {
+        for (name, advisories) in other.advisories {
+            let existing = self.advisories.entry(name).or_default();
+            for advisory in advisories {
+                match existing.iter_mut().find(|known| known.id == advisory.id) {
+                    Some(known) => {
+                        if advisory.modified > known.modified {
+                            *known = advisory;
+                        }
+                    }
+                    None => existing.push(advisory),
+                }
+            }
+        }
+        for (name, message) in other.unreachable {
+            self.unreachable.entry(name).or_insert(message);
+        }
+        self.sources.extend(other.sources);
+        self.diagnostics.extend(other.diagnostics);
+    }
+}

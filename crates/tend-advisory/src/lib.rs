@@ -37,3 +37,4 @@ pub use severity::{assess_severity, SeverityEntry};
 // online.rs
 
 // audit.rs
+pub use audit::{audit, select_targets, AuditOptions, AuditTargets};

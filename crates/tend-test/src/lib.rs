@@ -44,6 +44,8 @@
 mod command;
 mod context;
 mod editable;
+// A local HTTP/1.1 server for clients, downloads and APIs: `tend_test::http::TestServer`.
+pub mod http;
 mod site_packages;
 mod venv;
 mod wheel;

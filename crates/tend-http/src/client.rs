@@ -73,7 +73,7 @@ impl HttpClient {
             .read_timeout(options.read_timeout)
             // Proxies come from the options only: the library reads no environment.
             .no_proxy()
-            .tls_backend_preconfigured(tls_config()?);
+            .tls_backend_preconfigured(tls_config(options.ca_file.as_deref())?);
         if let Some(proxy) = &options.proxy {
             let proxy = reqwest::Proxy::all(proxy.as_str())
                 .map_err(|source| HttpError::Client { source })?;
@@ -487,20 +487,48 @@ fn cached_response(target: &Target, entry: Entry, now: Timestamp) -> Response {
 }
 
 /// rustls with the ring provider and the platform's trust store (system certificates on
-/// Linux), offering HTTP/2 then HTTP/1.1.
-fn tls_config() -> Result<rustls::ClientConfig, HttpError> {
-    use rustls_platform_verifier::BuilderVerifierExt;
-
+/// Linux) plus the CAs of `ca_file`, offering HTTP/2 then HTTP/1.1.
+fn tls_config(ca_file: Option<&Path>) -> Result<rustls::ClientConfig, HttpError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let extra_roots = match ca_file {
+        Some(path) => load_certificates(path)?,
+        None => Vec::new(),
+    };
+    let verifier =
+        rustls_platform_verifier::Verifier::new_with_extra_roots(extra_roots, provider.clone())
+            .map_err(|source| HttpError::Tls { source })?;
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|source| HttpError::Tls { source })?
-        .with_platform_verifier()
-        .map_err(|source| HttpError::Tls { source })?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
         .with_no_client_auth();
     // A preconfigured backend gets no ALPN from reqwest; without it, no HTTP/2.
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(config)
+}
+
+fn load_certificates(
+    path: &Path,
+) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, HttpError> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+
+    let failure = |source: std::io::Error| HttpError::CaFile {
+        path: path.to_path_buf(),
+        source,
+    };
+    let pem = fs_err::read(path).map_err(failure)?;
+    let certificates = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| failure(std::io::Error::new(std::io::ErrorKind::InvalidData, error)))?;
+    if certificates.is_empty() {
+        return Err(failure(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "no PEM certificate in the file",
+        )));
+    }
+    Ok(certificates)
 }
 
 fn conditional(

@@ -16,6 +16,13 @@ pub enum HttpError {
         #[source]
         source: rustls::Error,
     },
+    /// The extra CA file could not be read or holds no PEM certificate.
+    #[error("could not load CA certificates from {}", path.display())]
+    CaFile {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
     /// reqwest refused the settings (a bad proxy, for example).
     #[error("could not set up the HTTP client")]
     Client {
@@ -99,7 +106,7 @@ impl HttpError {
     /// The URL the error is about, when there is one.
     pub fn url(&self) -> Option<&RedactedUrl> {
         match self {
-            Self::Tls { .. } | Self::Client { .. } => None,
+            Self::Tls { .. } | Self::CaFile { .. } | Self::Client { .. } => None,
             Self::Timeout { url, .. }
             | Self::Request { url, .. }
             | Self::Status { url, .. }

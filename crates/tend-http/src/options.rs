@@ -88,6 +88,9 @@ pub struct ClientOptions {
     pub cache_mode: CacheMode,
     /// Proxy for every scheme. No proxy variables are read by the library.
     pub proxy: Option<Url>,
+    /// A PEM file of CA certificates trusted in addition to the system's (the CA of a private
+    /// index, or of a proxy that inspects TLS).
+    pub ca_file: Option<PathBuf>,
     pub clock: Clock,
 }
 
@@ -104,6 +107,7 @@ impl Default for ClientOptions {
             cache_dir: None,
             cache_mode: CacheMode::Normal,
             proxy: None,
+            ca_file: None,
             clock: Clock::system(),
         }
     }

@@ -6,6 +6,7 @@ mod auth;
 mod cache;
 mod download;
 mod retry;
+mod tls;
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;

@@ -347,3 +347,60 @@ async fn json_errors_name_the_url() {
         "{error}"
     );
 }
+
+/// `{"releases": "abcabc…"}` (6,016 bytes) gzipped to 61 bytes.
+const GZIPPED_JSON: [u8; 61] = [
+    31, 139, 8, 0, 0, 0, 0, 0, 2, 3, 237, 194, 177, 13, 0, 16, 16, 0, 192, 85, 228, 199, 176, 13,
+    242, 157, 138, 82, 236, 110, 8, 237, 93, 238, 196, 202, 153, 109, 231, 142, 90, 162, 245, 161,
+    170, 170, 170, 170, 170, 126, 142, 251, 0, 186, 189, 188, 70, 128, 23, 0, 0,
+];
+
+#[tokio::test]
+async fn gzip_bodies_are_decoded_and_cached_decoded() {
+    let server = TestServer::start(
+        Response::ok(GZIPPED_JSON.to_vec())
+            .header("Content-Encoding", "gzip")
+            .header("Content-Type", "application/json")
+            .header("Cache-Control", "max-age=60"),
+    );
+    let cache = tempfile::tempdir().unwrap();
+    let clock = TestClock::new();
+    let client = cached_client(cache.path(), CacheMode::Normal, &clock);
+    let target = url(&server, "/pypi/flask/2.0.0/json");
+
+    let response = client.get(&target).await.unwrap();
+    let expected = format!("{{\"releases\": \"{}\"}}", "abc".repeat(2000));
+    assert_eq!(String::from_utf8(response.body.clone()).unwrap(), expected);
+    assert_eq!(response.header("content-encoding"), None);
+    assert!(server.requests()[0]
+        .header("accept-encoding")
+        .is_some_and(|value| value.contains("gzip")));
+
+    let cached = client.get(&target).await.unwrap();
+    assert!(cached.from_cache);
+    assert_eq!(cached.body.len(), expected.len());
+}
+
+#[tokio::test]
+async fn unwritable_cache_is_an_error_naming_the_url_and_the_path() {
+    let server = TestServer::start(index_resource());
+    let directory = tempfile::tempdir().unwrap();
+    let not_a_directory = directory.path().join("cache");
+    fs_err::write(&not_a_directory, "a file").unwrap();
+    let client = cached_client(&not_a_directory, CacheMode::Normal, &TestClock::new());
+    let target = url(&server, "/simple/flask/");
+
+    let error = client.get(&target).await.unwrap_err();
+    assert!(matches!(error, HttpError::Cache { .. }), "{error:?}");
+    let text = crate::chain(&error);
+    assert!(
+        text.starts_with(&format!(
+            "could not update the HTTP cache entry of {target}\nCaused by: "
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&not_a_directory.display().to_string()),
+        "{text}"
+    );
+}

@@ -4,25 +4,36 @@
 #   .work/large     >= 150 distributions from requirements-large.txt (wheels only)
 #   .work/seed-env  the 58-distribution seed stack from ../shared/envs (optional, --no-seed)
 #   .work/broken    four distributions with unmet requirements, for run.sh's guard only
+# and, for the advisory benchmark (bench/advisories/, --no-advisories skips it):
+#   .work/tools     also pip-audit, PyYAML and packaging (pinned)
+#   .work/advisories  data generated from ../shared/advisories (advisories/make_data.py)
+#   .work/seed-project  a uv project locking exactly the seed venv's distributions (uv audit)
 # Uses the live PyPI index. Never run by CI.
 #
 #   bench/setup.sh            set everything up (idempotent; rebuilds a venv whose list changed)
 #   bench/setup.sh --compile  re-resolve requirements-large.in into requirements-large.txt
-#   bench/setup.sh --no-seed  skip the seed environment
+#   bench/setup.sh --no-seed  skip the seed environment (and the advisory benchmark's uv project)
+#   bench/setup.sh --no-advisories  skip the advisory benchmark's tools and data
 set -euo pipefail
 
 bench="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 work="$bench/.work"
 uv_version="0.13.9"
+# The advisory benchmark's peer and the libraries its Python scripts use.
+pip_audit_version="2.10.1"
+pyyaml_version="6.0.3"
+packaging_version="26.3"
 python="${PYTHON:-python3}"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 compile=0
 seed=1
+advisories=1
 for argument in "$@"; do
     case "$argument" in
         --compile) compile=1 ;;
         --no-seed) seed=0 ;;
+        --no-advisories) advisories=0 ;;
         *) echo "setup.sh: unknown argument $argument" >&2; exit 2 ;;
     esac
 done
@@ -103,6 +114,51 @@ if [[ $seed == 1 && -f "$seed_requirements" ]]; then
     fi
 elif [[ $seed == 1 ]]; then
     echo "== no ../shared/envs/seed-env-requirements.txt: seed venv skipped"
+fi
+
+if [[ $advisories == 1 ]]; then
+    if [[ "$("$work/tools/bin/pip-audit" --version 2>/dev/null || true)" != "pip-audit $pip_audit_version" ]] \
+        || ! "$work/tools/bin/python" -c "import yaml, packaging" 2>/dev/null; then
+        echo "== tools venv: pip-audit $pip_audit_version, PyYAML, packaging"
+        "$work/tools/bin/pip" install -q "pip-audit==$pip_audit_version" \
+            "PyYAML==$pyyaml_version" "packaging==$packaging_version"
+    fi
+
+    advisory_database="$bench/../../shared/advisories/pypa-advisory-database/vulns"
+    if [[ -d "$advisory_database" ]]; then
+        # Rebuilt only when the database or the generator changed (its manifest says).
+        "$work/tools/bin/python" "$bench/advisories/make_data.py" --source "$advisory_database"
+    else
+        echo "== no ../shared/advisories/pypa-advisory-database: advisory data skipped"
+    fi
+
+    # uv audit reads a project's lockfile, not a venv: a project whose dependencies are exactly
+    # the seed venv's distributions (pip and setuptools included, as pip-audit and tend see them
+    # there), locked for Linux so that no other platform's packages join in.
+    if [[ -x "$work/seed-env/bin/python" ]]; then
+        project="$work/seed-project"
+        freeze="$("$work/seed-env/bin/pip" freeze --all)"
+        if [[ ! -f "$project/uv.lock" || "$(cat "$project/.bench-freeze" 2>/dev/null)" != "$freeze" ]]; then
+            echo "== seed project: uv lock of the seed venv's distributions"
+            rm -rf "$project"
+            mkdir -p "$project"
+            {
+                echo '[project]'
+                echo 'name = "seed-project"'
+                echo 'version = "0"'
+                echo 'requires-python = ">=3.11"'
+                echo 'dependencies = ['
+                sed 's/.*/    "&",/' <<< "$freeze"
+                echo ']'
+                echo
+                echo '[tool.uv]'
+                echo 'package = false'
+                echo "environments = [\"sys_platform == 'linux'\"]"
+            } > "$project/pyproject.toml"
+            (cd "$project" && UV_CACHE_DIR="$work/uv-cache" "$uv" lock -q --python "$python")
+            echo "$freeze" > "$project/.bench-freeze"
+        fi
+    fi
 fi
 
 count() { "$1/bin/python" -c 'import importlib.metadata as m; print(len({d.metadata["Name"].lower() for d in m.distributions()}))'; }

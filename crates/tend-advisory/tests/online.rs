@@ -277,6 +277,36 @@ async fn osv_api_batch_then_records_become_findings() {
 }
 
 #[tokio::test]
+async fn osv_api_batches_hold_at_most_a_thousand_queries() {
+    let server = osv_server(querybatch);
+    let mut queries: Vec<Query> = (0..1200)
+        .map(|number| query(&format!("filler-{number:04}"), "1.0"))
+        .collect();
+    queries.push(query("gamma", "0.5.0"));
+    let data = fetch_osv(
+        &client(None, CacheMode::Normal),
+        &url(&server.url()),
+        &queries,
+    )
+    .await;
+
+    // The batches go out at once, so they may arrive in either order.
+    let mut sizes: Vec<usize> = server
+        .requests_to("/v1/querybatch")
+        .iter()
+        .map(|request| {
+            let body: Value = serde_json::from_slice(&request.body).unwrap();
+            body["queries"].as_array().unwrap().len()
+        })
+        .collect();
+    sizes.sort_unstable();
+    assert_eq!(sizes, [201, 1000]);
+    // gamma, the last query of the second batch, still gets its record.
+    assert_eq!(ids(&data, "gamma"), ["GHSA-gggg-gggg-gggg"]);
+    assert!(data.unreachable.is_empty());
+}
+
+#[tokio::test]
 async fn osv_api_follows_page_tokens() {
     // The first page of gamma's result holds one record and a token; the second page the other.
     let server = osv_server(|request: &Request| {

@@ -26,6 +26,7 @@ pub use data::AdvisoryData;
 pub use record::{Advisory, Affected, Bound, Event, Range};
 
 // osv.rs
+pub use osv::{parse_record, RecordError, RecordFormat};
 
 // source.rs, index.rs, database.rs
 

@@ -29,6 +29,11 @@ pub use record::{Advisory, Affected, Bound, Event, Range};
 pub use osv::{parse_record, RecordError, RecordFormat};
 
 // source.rs, index.rs, database.rs
+pub use database::{
+    Database, DatabaseError, DatabaseStatus, SourceStatus, UpdateOutcome, Validators,
+};
+pub use index::IndexError;
+pub use source::{read_source, RecordProblem, SourceError, SourceRecords};
 
 // matching.rs, severity.rs, merge.rs
 pub use matching::{affects, fix_for, match_advisory, unorderable_events};

@@ -29,12 +29,20 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from osv_data import Database, alias_groups, normalise_name, parse_version  # noqa: E402
 
+try:
+    from packaging.utils import canonicalize_version
+except ImportError:  # pragma: no cover - outside the tools venv
+    from pip._vendor.packaging.utils import canonicalize_version
+
 PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*===?\s*([^\s;#]+)")
 
 
 def normalise_version(text: str) -> str:
+    """PEP 440-equal versions (`2.3`, `2.3.0`, `2.3.0.0`) become one text."""
     parsed = parse_version(text)
-    return str(parsed) if parsed is not None else text.strip()
+    if parsed is None:
+        return text.strip()
+    return canonicalize_version(parsed)
 
 
 def key(name: str, version: str) -> tuple[str, str]:

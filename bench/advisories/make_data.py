@@ -37,7 +37,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from osv_data import BadRecord, normalise_name, parse_version, read_records  # noqa: E402
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 COPIES = 20
 SEED = 4
 PIN_COUNTS = (10_000, 1_000)
@@ -85,8 +85,10 @@ def write_zip(path: Path, records) -> None:
 
 
 def listed_pairs(records) -> list[tuple[str, str]]:
-    """(normalised name, version) pairs the records list, PEP 440 versions only, sorted."""
-    pairs = set()
+    """(normalised name, version) pairs the records list, PEP 440 versions only, sorted; one
+    pair per PEP 440-equal version (`2.3` and `2.3.0` are one version, written as the first
+    spelling met in record order)."""
+    pairs = {}
     for record in records:
         if record.get("withdrawn"):
             continue
@@ -103,8 +105,8 @@ def listed_pairs(records) -> list[tuple[str, str]]:
             for version in versions:
                 parsed = parse_version(version)
                 if parsed is not None:
-                    pairs.add((name, str(parsed)))
-    return sorted(pairs)
+                    pairs.setdefault((name, parsed), str(parsed))
+    return sorted((name, text) for (name, _), text in pairs.items())
 
 
 def write_pins(directory: Path, label: str, pairs, header: str) -> dict:

@@ -65,18 +65,23 @@ def findings_section(results: Path) -> list[str]:
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     status_files = {"pip-audit": "pip-audit.status", "uv audit": "uv-audit.status",
-                    "tend audit": None}
+                    "tend audit": "tend-audit.status",
+                    "tend audit --service osv": "tend-audit-online.status"}
     online = read_json(results / "compare-online.json")
     tools = dict(compare["tools"])
     if online and "tend audit" in online.get("tools", {}):
         tools["tend audit --service osv"] = online["tools"]["tend audit"]
+    elif (results / "tend-audit-online.stderr").exists():
+        message = read_text(results / "tend-audit-online.stderr").splitlines()
+        tools["tend audit --service osv"] = {
+            "error": "no report: " + (message[0] if message else "no output")
+        }
     differences = []
     for tool, entry in tools.items():
-        if "error" in entry:
-            lines.append(f"| {tool} | | | | | | | **{entry['error']}** |")
-            differences.append((tool, entry["error"]))
-            continue
         status = read_text(results / status_files[tool]) if status_files.get(tool) else ""
+        if "error" in entry:
+            lines.append(f"| {tool} | {status} | | | | | | **{entry['error']}** |")
+            continue
         lines.append(
             f"| {tool} | {status} | {entry['audited']} | {entry['findings']} | {entry['groups']} "
             f"| {entry['records']} | {entry['vulnerable_packages']} | "
@@ -118,6 +123,10 @@ def pins_findings(results: Path) -> list[str]:
         if entry is None:
             continue
         label = path.stem.removeprefix("compare-")
+        if label.startswith("syn20-"):
+            label = f"`{label.removeprefix('syn20-')}.txt` on the 20× database"
+        else:
+            label = f"`{label}.txt` on the real database"
         if "error" in entry:
             lines.append(f"- {label}: **{entry['error']}**")
             continue

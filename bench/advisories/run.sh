@@ -178,16 +178,22 @@ compare_arguments=(--database "$data/real/all.zip" --inventory "$results/seed-fr
 if [[ $use_tend == 1 ]]; then
     rm -rf "$tend_cache"
     tend_db_update "$tend_cache/real" "$yaml_database" > "$results/tend-db-update.out" 2>&1
+    status=0
     "$tend" --cache-dir "$tend_cache/real" "${tend_audit_offline[@]}" --venv "$venv" \
-        --format json -o "$results/tend-audit.json" 2> "$results/tend-audit.stderr" || true
+        --format json -o "$results/tend-audit.json" 2> "$results/tend-audit.stderr" || status=$?
+    echo "$status" > "$results/tend-audit.status"
+    status=0
     "$tend" --cache-dir "$tend_cache/online" "${tend_audit_online[@]}" --venv "$venv" \
-        --format json -o "$results/tend-audit-online.json" 2> "$results/tend-audit-online.stderr" || true
+        --format json -o "$results/tend-audit-online.json" 2> "$results/tend-audit-online.stderr" || status=$?
+    echo "$status" > "$results/tend-audit-online.status"
     server_stats "$results/stats-tend-online.json"
     compare_arguments+=(--tend "$results/tend-audit.json")
     # The online mode is compared on its own (same reference, same inventory).
-    "$python" "$here/compare.py" --database "$data/real/all.zip" \
-        --inventory "$results/seed-freeze.txt" --tend "$results/tend-audit-online.json" \
-        --output "$results/compare-online.json" || true
+    if [[ -s "$results/tend-audit-online.json" ]]; then
+        "$python" "$here/compare.py" --database "$data/real/all.zip" \
+            --inventory "$results/seed-freeze.txt" --tend "$results/tend-audit-online.json" \
+            --output "$results/compare-online.json" || true
+    fi
 fi
 "$python" "$here/compare.py" "${compare_arguments[@]}" --output "$results/compare-seed.json" || true
 
@@ -221,20 +227,22 @@ commands=(
     -n "pip-audit -s osv" "${pip_audit_command[*]}"
     -n "uv audit" "${uv_command[*]}"
 )
-if [[ $use_tend == 1 ]]; then
-    commands+=(
-        -n "tend audit (local database)"
-        "$tend --cache-dir $tend_cache/real ${tend_audit_offline[*]} --venv $venv"
-        -n "tend audit --service osv"
-        "$tend --cache-dir $tend_cache/online ${tend_audit_online[*]} --venv $venv"
-    )
+# A tend mode is timed only when its findings run above produced a report (-i would otherwise
+# time an error message).
+if [[ $use_tend == 1 && -s "$results/tend-audit.json" ]]; then
+    commands+=(-n "tend audit (local database)"
+        "$tend --cache-dir $tend_cache/real ${tend_audit_offline[*]} --venv $venv")
+fi
+if [[ $use_tend == 1 && -s "$results/tend-audit-online.json" ]]; then
+    commands+=(-n "tend audit --service osv"
+        "$tend --cache-dir $tend_cache/online ${tend_audit_online[*]} --venv $venv")
 fi
 timed seed-env -i "${commands[@]}"
 
 # The online modes again with their caches emptied before every run (pip-audit keeps no
 # answers of the OSV API: it is the same in both groups).
 commands=(--prepare true -n "uv audit --no-cache" "${uv_command[*]} --no-cache")
-if [[ $use_tend == 1 ]]; then
+if [[ $use_tend == 1 && -s "$results/tend-audit-online.json" ]]; then
     commands+=(--prepare "rm -rf $tend_cache/online-cold"
         -n "tend audit --service osv (empty cache)"
         "$tend --cache-dir $tend_cache/online-cold ${tend_audit_online[*]} --venv $venv")

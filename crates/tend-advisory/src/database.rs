@@ -17,7 +17,7 @@
 //! generation first, then the manifest is replaced atomically, then the old files are removed.
 //! A failure at any step before the manifest leaves the previous database as it was.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
@@ -541,20 +541,26 @@ impl Database {
             data.diagnostics
                 .extend(problems.iter().map(RecordProblem::to_diagnostic));
         }
-        let asked: BTreeSet<&PackageName> = names.iter().collect();
-        for record in &records {
-            for affected in &record.affected {
-                if asked.contains(&affected.package) {
-                    data.advisories
-                        .entry(affected.package.clone())
-                        .or_default()
-                        .push(Arc::clone(record));
-                }
-            }
-        }
-        for advisories in data.advisories.values_mut() {
-            advisories.sort_by(|a, b| a.id.cmp(&b.id));
-            advisories.dedup_by(|a, b| a.id == b.id);
+        let asked: HashSet<&str> = names.iter().map(AsRef::as_ref).collect();
+        let mut found: Vec<(&PackageName, &Arc<Advisory>)> = records
+            .iter()
+            .flat_map(|record| {
+                record
+                    .affected
+                    .iter()
+                    .map(move |affected| (affected, record))
+            })
+            .filter(|(affected, _)| asked.contains(affected.package.as_ref()))
+            .map(|(affected, record)| (&affected.package, record))
+            .collect();
+        found.sort_unstable_by(|a, b| a.0.cmp(b.0).then_with(|| a.1.id.cmp(&b.1.id)));
+        // A record with two entries for one package is listed once.
+        found.dedup_by(|a, b| a.0 == b.0 && a.1.id == b.1.id);
+        for group in found.chunk_by(|a, b| a.0 == b.0) {
+            data.advisories.insert(
+                group[0].0.clone(),
+                group.iter().map(|(_, record)| Arc::clone(record)).collect(),
+            );
         }
         data.diagnostics.sort();
         data.diagnostics.dedup();

@@ -51,7 +51,9 @@ const MAGIC: &[u8; 8] = b"TENDOSVI";
 const PRELUDE_LEN: usize = 20;
 const MAX_HEADER_LEN: u32 = 64 * 1024;
 /// Records closer than this are read with one read call instead of two.
-const READ_GAP: u64 = 32 * 1024;
+const READ_GAP: u64 = 16 * 1024;
+/// The most a lookup reads at once; the buffer is reused for the next records.
+const WINDOW: u64 = 256 * 1024;
 const SLOT_LEN: usize = 16;
 const REF_LEN: usize = 16;
 
@@ -357,53 +359,100 @@ impl IndexReader {
         {
             return Err(self.invalid(Malformed("record outside the records region")));
         }
-        // (start offset, bytes) of each span read.
-        let mut spans: Vec<(u64, u64)> = Vec::new();
-        for record in &refs {
-            let end = record.offset + u64::from(record.len);
-            match spans.last_mut() {
-                Some((_, span_end)) if record.offset <= *span_end + READ_GAP => {
-                    *span_end = (*span_end).max(end);
-                }
-                _ => spans.push((record.offset, end)),
-            }
-        }
-        let base = self.header.records_region.offset;
-        let buffers = spans
-            .iter()
-            .map(|&(start, end)| Ok((start, self.read_at(base + start, end - start)?)))
-            .collect::<Result<Vec<_>, IndexError>>()?;
         // One contiguous chunk per thread: records of one package sit together, so each
-        // chunk's version cache sees the same versions again and again.
+        // chunk's version cache sees the same versions again and again. Each thread reads its
+        // records through one small window it reuses, with positional reads.
+        let base = self.data_start + self.header.records_region.offset;
+        let file = self.file.file();
         let threads = rayon::current_num_threads().max(1);
         let chunk_len = refs.len().div_ceil(threads).max(64);
         let decoded: Vec<Vec<Arc<Advisory>>> = refs
             .par_chunks(chunk_len)
-            .map(|chunk| {
-                let mut cache = VersionCache::default();
-                let mut advisories = Vec::with_capacity(chunk.len());
-                for record in chunk {
-                    let span = buffers
-                        .partition_point(|(start, _)| *start <= record.offset)
-                        .checked_sub(1)
-                        .ok_or(Malformed("record outside the spans read"))?;
-                    let (start, bytes) = &buffers[span];
-                    let from = usize::try_from(record.offset - start).unwrap_or(usize::MAX);
-                    let bytes = from
-                        .checked_add(record.len as usize)
-                        .and_then(|to| bytes.get(from..to))
-                        .ok_or(Malformed("record outside its span"))?;
-                    if crc32fast::hash(bytes) != record.crc {
-                        return Err(Malformed("record checksum mismatch"));
-                    }
-                    advisories.push(Arc::new(record_codec::decode(bytes, &mut cache)?));
-                }
-                Ok(advisories)
-            })
+            .map(|chunk| decode_chunk(file, base, chunk))
             .collect::<Result<_, _>>()
-            .map_err(|reason| self.invalid(reason))?;
+            .map_err(|failure| match failure {
+                ChunkFailure::Read(source) => IndexError::Read {
+                    path: self.path.clone(),
+                    source,
+                },
+                ChunkFailure::Malformed(reason) => self.invalid(reason),
+            })?;
         Ok(decoded.into_iter().flatten().collect())
     }
+}
+
+enum ChunkFailure {
+    Read(io::Error),
+    Malformed(Malformed),
+}
+
+impl From<Malformed> for ChunkFailure {
+    fn from(reason: Malformed) -> Self {
+        Self::Malformed(reason)
+    }
+}
+
+/// Reads and decodes `chunk` (sorted by offset). Records within [`READ_GAP`] of each other
+/// are read together, up to [`WINDOW`] bytes at a time, into one buffer.
+fn decode_chunk(
+    file: &std::fs::File,
+    base: u64,
+    chunk: &[RecordRef],
+) -> Result<Vec<Arc<Advisory>>, ChunkFailure> {
+    let mut cache = VersionCache::default();
+    let mut advisories = Vec::with_capacity(chunk.len());
+    let mut window: Vec<u8> = Vec::new();
+    let mut window_start = 0u64;
+    for (position, record) in chunk.iter().enumerate() {
+        let end = record.offset + u64::from(record.len);
+        if record.offset < window_start || end > window_start + window.len() as u64 {
+            let mut window_end = end;
+            for next in &chunk[position + 1..] {
+                let next_end = next.offset + u64::from(next.len);
+                if next.offset > window_end + READ_GAP || next_end - record.offset > WINDOW {
+                    break;
+                }
+                window_end = window_end.max(next_end);
+            }
+            let len = usize::try_from(window_end - record.offset)
+                .map_err(|_| Malformed("record too large"))?;
+            window.clear();
+            window.resize(len, 0);
+            read_exact_at(file, &mut window, base + record.offset).map_err(ChunkFailure::Read)?;
+            window_start = record.offset;
+        }
+        let from = usize::try_from(record.offset - window_start).unwrap_or(usize::MAX);
+        let bytes = from
+            .checked_add(record.len as usize)
+            .and_then(|to| window.get(from..to))
+            .ok_or(Malformed("record outside its window"))?;
+        if crc32fast::hash(bytes) != record.crc {
+            return Err(Malformed("record checksum mismatch").into());
+        }
+        advisories.push(Arc::new(record_codec::decode(bytes, &mut cache)?));
+    }
+    Ok(advisories)
+}
+
+#[cfg(unix)]
+fn read_exact_at(file: &std::fs::File, buffer: &mut [u8], offset: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buffer, offset)
+}
+
+#[cfg(windows)]
+fn read_exact_at(file: &std::fs::File, mut buffer: &mut [u8], mut offset: u64) -> io::Result<()> {
+    while !buffer.is_empty() {
+        match std::os::windows::fs::FileExt::seek_read(file, buffer, offset) {
+            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+            Ok(read) => {
+                buffer = &mut buffer[read..];
+                offset += read as u64;
+            }
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(())
 }
 
 /// The package table of an index, checked and ready for binary search.

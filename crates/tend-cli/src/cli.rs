@@ -15,6 +15,11 @@ pub struct Cli {
     /// instead of the project's own.
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    /// Keep downloaded and derived data here [default: $TEND_CACHE_DIR, else
+    /// $XDG_CACHE_HOME/tend, else ~/.cache/tend].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -27,6 +32,121 @@ pub enum Command {
     /// Check dependency health: unmet requirements, drift, unpinned production requirements,
     /// modified installed files, critical imports, version rules.
     Check(CheckArgs),
+    /// Find known vulnerabilities (OSV advisories) in what the project installs and pins.
+    Audit(AuditArgs),
+    /// Manage the local advisory database.
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Download or re-read the advisory sources and rebuild the local index. A failed or
+    /// corrupt download never replaces the database already there.
+    Update(DbUpdateArgs),
+    /// Show the sources of the local database, their size and how old they are.
+    Status(DbStatusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DbUpdateArgs {
+    /// An OSV zip archive URL, or a local directory, zip archive or file of OSV records
+    /// (repeatable) [default: the policy's `advisories.sources`, else OSV's PyPI archive].
+    #[arg(long = "source", value_name = "URL|PATH")]
+    pub sources: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DbStatusArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// Where advisories come from for one run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Service {
+    /// The local database (`tend db update`) and the policy's `advisories.sources`.
+    Local,
+    /// The OSV API (`/v1/querybatch`, then `/v1/vulns/{id}`).
+    Osv,
+    /// PyPI's JSON API (`/pypi/<name>/<version>/json`, field `vulnerabilities`).
+    Pypi,
+}
+
+#[derive(Debug, Args)]
+pub struct AdvisoryArgs {
+    /// Audit against these OSV records (a directory, zip archive or file; repeatable) instead
+    /// of the local database. They are indexed once in the cache directory.
+    #[arg(long = "advisories", value_name = "PATH")]
+    pub advisories: Vec<PathBuf>,
+
+    /// Where advisories come from.
+    #[arg(long, value_enum, default_value_t = Service::Local)]
+    pub service: Service,
+
+    /// The OSV API endpoint for `--service osv`.
+    #[arg(long, value_name = "URL", default_value = "https://api.osv.dev")]
+    pub osv_url: String,
+
+    /// The PyPI JSON API base for `--service pypi`.
+    #[arg(long, value_name = "URL", default_value = "https://pypi.org")]
+    pub pypi_url: String,
+
+    /// Use only data already on this machine: the local database, or cached online answers.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+/// The lowest severity that makes `tend audit` exit with status 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum AuditFailOn {
+    /// Any finding, including those of unknown severity.
+    Any,
+    Low,
+    Medium,
+    High,
+    Critical,
+    /// Never fail because of findings.
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+
+    #[command(flatten)]
+    pub advisories: AdvisoryArgs,
+
+    /// Resolve declarations that allow more than one version with uv, and audit the result.
+    #[arg(long)]
+    pub resolve: bool,
+
+    /// Exit with status 1 when any package could not be audited.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Exit with status 1 when a finding is at least this severe.
+    #[arg(long, value_enum, default_value_t = AuditFailOn::Any)]
+    pub fail_on: AuditFailOn,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+
+    /// Write the output to this file instead of standard output (replaced atomically).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// Where the project is and which of its sources to read.

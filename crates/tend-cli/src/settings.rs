@@ -84,6 +84,13 @@ impl ProjectSettings {
         })
     }
 
+    /// How reports print paths: relative to the project.
+    pub fn display(&self) -> tend_report::DisplayOptions {
+        tend_report::DisplayOptions {
+            project: Some(self.project.clone()),
+        }
+    }
+
     /// The check's inputs, once the inventory says which files were read.
     pub fn check_options(&self, selection: &CheckSelection, inventory: &Inventory) -> CheckOptions {
         let all = [
@@ -189,5 +196,44 @@ fn check_kind(kind: CheckKindArg) -> CheckKind {
         CheckKindArg::Integrity => CheckKind::Integrity,
         CheckKindArg::Imports => CheckKind::Imports,
         CheckKindArg::Rules => CheckKind::Rules,
+    }
+}
+
+/// The directory for downloaded and derived data (the advisory database and its indexes, HTTP
+/// caches): `--cache-dir`, else `$TEND_CACHE_DIR`, else `$XDG_CACHE_HOME/tend`, else
+/// `~/.cache/tend`. Relative XDG values are ignored, as the XDG specification says.
+pub fn cache_dir(flag: Option<&Path>) -> Result<PathBuf> {
+    if let Some(dir) = flag {
+        return Ok(dir.to_path_buf());
+    }
+    let from_env = |name: &str| {
+        std::env::var_os(name)
+            .filter(|value| !value.is_empty())
+            .map(PathBuf::from)
+    };
+    if let Some(dir) = from_env("TEND_CACHE_DIR") {
+        return Ok(dir);
+    }
+    if let Some(dir) = from_env("XDG_CACHE_HOME").filter(|dir| dir.is_absolute()) {
+        return Ok(dir.join("tend"));
+    }
+    if let Some(home) = from_env("HOME") {
+        return Ok(home.join(".cache").join("tend"));
+    }
+    anyhow::bail!(crate::diagnostics::UsageError(
+        "no cache directory: set --cache-dir, TEND_CACHE_DIR or HOME".to_string()
+    ))
+}
+
+/// The current time, read once per run so that every stage agrees. `TEND_NOW` (RFC 3339)
+/// replaces the clock, for reproducible reports and tests.
+pub fn now() -> Result<jiff::Timestamp> {
+    match std::env::var("TEND_NOW") {
+        Ok(text) if !text.is_empty() => text.parse().map_err(|error| {
+            anyhow::Error::new(crate::diagnostics::UsageError(format!(
+                "TEND_NOW=`{text}` is not an RFC 3339 time (e.g. 2026-11-23T12:00:00Z): {error}"
+            )))
+        }),
+        _ => Ok(jiff::Timestamp::now()),
     }
 }

@@ -98,7 +98,43 @@ fn example_service_has_one_of_each_problem() {
         .filter(|finding| finding["severity"] == "error")
         .count();
     assert_eq!(json["summary"]["errors"].as_u64(), Some(errors as u64));
-    assert!(json["next"].as_str().unwrap().contains("tend check"));
+
+    // The advisory stage ran offline on the example's own records (its policy names them).
+    let audit = &json["audit"];
+    assert_eq!(audit["kind"], "audit");
+    let vulnerable: Vec<(&str, &str, &str)> = audit["vulnerable"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|package| {
+            (
+                package["target"]["name"].as_str().unwrap(),
+                package["findings"][0]["id"].as_str().unwrap(),
+                package["findings"][0]["fix"]["version"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        vulnerable,
+        [
+            ("certifi", "PYSEC-2023-135", "2023.7.22"),
+            ("flask", "PYSEC-2023-62", "2.2.5"),
+            ("gunicorn", "GHSA-w3h3-4rj7-4ph4", "22.0.0"),
+            ("jinja2", "GHSA-h5c8-rqwp-cp95", "3.1.3"),
+            ("pillow", "PYSEC-2022-10", "9.0.1"),
+            ("requests", "PYSEC-2023-74", "2.31.0"),
+            ("werkzeug", "PYSEC-2023-221", "2.3.8"),
+        ]
+    );
+    // Two records for Flask's one vulnerability are one finding listing every id.
+    assert_eq!(
+        audit["vulnerable"][1]["findings"][0]["aliases"],
+        serde_json::json!(["CVE-2023-30861", "GHSA-m2qf-hxjv-5gpq"])
+    );
+    // setuptools is ignored by the example's policy, with its reason.
+    assert_eq!(audit["ignored"][0]["target"]["name"], "setuptools");
+    assert_eq!(audit["ignored"][0]["rule"]["owner"], "platform-team");
+    assert!(json["next"].as_str().unwrap().contains("tend audit"));
 }
 
 #[test]
@@ -135,4 +171,15 @@ fn example_service_thresholds() {
         })
         .collect();
     assert_eq!(codes, [("version-rule", "werkzeug")]);
+}
+
+#[test]
+fn example_service_scan_table() {
+    let context = TestContext::new();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut command = tend(&context, &["scan", "examples/flask-service"]);
+    command
+        .current_dir(fs_err::canonicalize(root).unwrap())
+        .env("TEND_NOW", "2026-11-23T12:00:00Z");
+    insta::assert_snapshot!(context.run(&mut command));
 }

@@ -11,7 +11,7 @@ mod table;
 mod text;
 
 pub use json::{check_json, inventory_json, SCHEMA_VERSION};
-pub use scan::{scan_json, scan_text, ScanSummary};
+pub use scan::{scan_json, scan_text, AuditStage, ScanSummary};
 pub use table::Table;
 pub use text::{check_table, inventory_table, DisplayOptions};
 

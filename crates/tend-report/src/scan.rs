@@ -4,9 +4,22 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde::Serialize;
-use tend_model::{Code, Diagnostic, Inventory, Severity};
+use tend_model::{AuditReport, Code, Diagnostic, Fix, Inventory, Severity};
+use tend_model::jiff::Timestamp;
 
-use crate::{DisplayOptions, SCHEMA_VERSION};
+use crate::{AuditSummary, DisplayOptions, SCHEMA_VERSION};
+
+/// The advisory stage of a scan: its report, or why it did not run.
+#[derive(Debug, Clone, Copy)]
+pub enum AuditStage<'a> {
+    Ran {
+        report: &'a AuditReport,
+        now: Timestamp,
+    },
+    NotRun {
+        reason: &'a str,
+    },
+}
 
 /// Counts behind the summary, shared by the text and JSON forms.
 #[derive(Debug, Clone, Serialize)]
@@ -57,6 +70,7 @@ pub fn scan_text(
     inventory: &Inventory,
     findings: &[Diagnostic],
     summary: &ScanSummary,
+    audit: AuditStage<'_>,
     next: &str,
     options: &DisplayOptions,
 ) -> String {
@@ -113,9 +127,54 @@ pub fn scan_text(
             let _ = writeln!(out, "  … and {} more", findings.len() - LISTED);
         }
     }
-    out.push_str("advisories   not checked: the advisory stage is not part of this version yet\n");
+    match audit {
+        AuditStage::NotRun { reason } => {
+            let _ = writeln!(out, "advisories   not checked: {reason}");
+        }
+        AuditStage::Ran { report, now } => audit_lines(&mut out, report, now),
+    }
     let _ = writeln!(out, "next         {next}");
     out
+}
+
+/// The advisory lines: the audit's one-line summary, the most severe findings, the data's age.
+fn audit_lines(out: &mut String, report: &AuditReport, now: Timestamp) {
+    let summary = AuditSummary::new(report, now);
+    let _ = writeln!(out, "advisories   {}", summary.message);
+    let mut rows: Vec<(tend_model::SeverityRating, String)> = Vec::new();
+    for package in &report.vulnerable {
+        for finding in &package.findings {
+            let fix = match &finding.fix {
+                Fix::Version { version } => format!("fix {version}"),
+                Fix::None => "no fix".to_string(),
+            };
+            rows.push((
+                finding.severity.rating,
+                format!(
+                    "{} {}: {} ({fix})",
+                    package.target.name, package.target.version, finding.id
+                ),
+            ));
+        }
+    }
+    rows.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    for (rating, row) in rows.iter().take(LISTED) {
+        let _ = writeln!(out, "  {:<8} {row}", rating.to_string());
+    }
+    if rows.len() > LISTED {
+        let _ = writeln!(out, "  … and {} more", rows.len() - LISTED);
+    }
+    let records: usize = report.sources.iter().map(|source| source.records).sum();
+    let age = summary
+        .database_age_days
+        .map(|days| format!(", newest record {days} days old"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "             {} from {}{age}",
+        crate::text::counted(records, "advisory record"),
+        crate::text::counted(report.sources.len(), "source"),
+    );
 }
 
 #[derive(Serialize)]
@@ -124,15 +183,30 @@ struct ScanDocument<'a> {
     kind: &'static str,
     summary: &'a ScanSummary,
     findings: &'a [Diagnostic],
+    /// The audit document (`kind: "audit"`), or `null` when the stage did not run.
+    audit: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    audit_not_run: Option<&'a str>,
     next: &'a str,
 }
 
-pub fn scan_json(findings: &[Diagnostic], summary: &ScanSummary, next: &str) -> serde_json::Value {
+pub fn scan_json(
+    findings: &[Diagnostic],
+    summary: &ScanSummary,
+    audit: AuditStage<'_>,
+    next: &str,
+) -> serde_json::Value {
+    let (audit, audit_not_run) = match audit {
+        AuditStage::Ran { report, now } => (Some(crate::audit_json(report, now)), None),
+        AuditStage::NotRun { reason } => (None, Some(reason)),
+    };
     serde_json::to_value(ScanDocument {
         schema_version: SCHEMA_VERSION,
         kind: "scan",
         summary,
         findings,
+        audit,
+        audit_not_run,
         next,
     })
     .unwrap_or_default()

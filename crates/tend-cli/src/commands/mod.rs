@@ -1,19 +1,31 @@
 //! One module per subcommand: each calls the libraries and picks a renderer.
 
+mod advisory_data;
+mod audit;
 mod check;
+mod db;
+mod download;
 mod inventory;
+mod online;
+mod resolve;
 mod scan;
 
 use anyhow::Result;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, DbCommand};
 use crate::diagnostics::ExitStatus;
 
 pub fn run(cli: Cli) -> Result<ExitStatus> {
     let config = cli.config.as_deref();
+    let cache_dir = cli.cache_dir.as_deref();
     match cli.command {
         Command::Inventory(args) => inventory::run(&args, config),
         Command::Check(args) => check::run(&args, config),
-        Command::Scan(args) => scan::run(&args, config),
+        Command::Scan(args) => scan::run(&args, config, cache_dir),
+        Command::Audit(args) => audit::run(&args, config, cache_dir),
+        Command::Db { command } => match command {
+            DbCommand::Update(args) => db::update(&args, config, cache_dir),
+            DbCommand::Status(args) => db::status(&args, config, cache_dir),
+        },
     }
 }

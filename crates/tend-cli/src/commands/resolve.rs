@@ -109,11 +109,6 @@ pub enum ResolveError {
     },
 }
 
-/// [`resolve_unpinned_with`] with uv from `PATH`, online, and a five-minute timeout.
-pub fn resolve_unpinned(inventory: &Inventory, targets: &mut AuditTargets) -> Result<()> {
-    resolve_unpinned_with(inventory, targets, &ResolveOptions::default())
-}
-
 /// Resolves every declaration `targets` lists as unpinned with uv and replaces its not-audited
 /// entry with the resolved version; packages uv pulls in that nothing else audits are added.
 pub fn resolve_unpinned_with(

@@ -1,0 +1,88 @@
+use std::path::Path;
+
+use anyhow::Result;
+use tend_advisory::AuditOptions;
+use tend_model::{AuditReport, SeverityRating};
+
+use crate::cli::{AuditArgs, AuditFailOn, ReportFormat};
+use crate::diagnostics::{print_warnings, ExitStatus};
+use crate::settings::ProjectSettings;
+
+pub fn run(
+    args: &AuditArgs,
+    config: Option<&Path>,
+    cache_dir: Option<&Path>,
+) -> Result<ExitStatus> {
+    let settings = ProjectSettings::resolve(&args.project, config)?;
+    let now = crate::settings::now()?;
+    let inventory = tend_inventory::load(&settings.inventory)?;
+    let mut targets = tend_advisory::select_targets(&inventory);
+    if args.resolve {
+        super::resolve::resolve_unpinned_with(
+            &inventory,
+            &mut targets,
+            &super::resolve::ResolveOptions {
+                offline: args.advisories.offline,
+                ..super::resolve::ResolveOptions::default()
+            },
+        )?;
+    }
+    let cache_dir = crate::settings::cache_dir(cache_dir)?;
+    let data = super::advisory_data::load(
+        &args.advisories,
+        &settings.policy,
+        &cache_dir,
+        &targets,
+        now,
+    )?;
+    let report = tend_advisory::audit(targets, &data, &audit_options(&settings, now));
+
+    let text = match args.format {
+        ReportFormat::Table => {
+            print_warnings(&inventory.diagnostics);
+            tend_report::audit_table(&report, now, &settings.display())
+        }
+        ReportFormat::Json => {
+            let mut text = serde_json::to_string_pretty(&tend_report::audit_json(&report, now))?;
+            text.push('\n');
+            text
+        }
+        ReportFormat::Markdown => tend_report::audit_markdown(&report, now, &settings.display()),
+    };
+    crate::output::write(args.output.as_deref(), &text)?;
+    Ok(exit_status(&report, args.fail_on, args.strict))
+}
+
+pub fn audit_options(settings: &ProjectSettings, now: jiff::Timestamp) -> AuditOptions<'_> {
+    AuditOptions {
+        ignore: &settings.policy.advisories.ignore,
+        today: jiff::tz::Offset::UTC.to_datetime(now).date(),
+        now,
+        max_age: settings
+            .policy
+            .advisories
+            .max_age
+            .as_ref()
+            .map(|max_age| max_age.value),
+    }
+}
+
+/// Exit 1 when a finding reaches the threshold, or, with `--strict`, when anything was not
+/// audited.
+pub fn exit_status(report: &AuditReport, fail_on: AuditFailOn, strict: bool) -> ExitStatus {
+    if strict && !report.not_audited.is_empty() {
+        return ExitStatus::Failure;
+    }
+    let threshold = match fail_on {
+        AuditFailOn::Never => return ExitStatus::Success,
+        AuditFailOn::Any => SeverityRating::Unknown,
+        AuditFailOn::Low => SeverityRating::Low,
+        AuditFailOn::Medium => SeverityRating::Medium,
+        AuditFailOn::High => SeverityRating::High,
+        AuditFailOn::Critical => SeverityRating::Critical,
+    };
+    match report.highest() {
+        Some(highest) if highest >= threshold => ExitStatus::Failure,
+        _ => ExitStatus::Success,
+    }
+}

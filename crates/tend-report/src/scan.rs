@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde::Serialize;
-use tend_model::{AuditReport, Code, Diagnostic, Fix, Inventory, Severity};
 use tend_model::jiff::Timestamp;
+use tend_model::{AuditReport, Code, Diagnostic, Fix, Inventory, Severity};
 
 use crate::{AuditSummary, DisplayOptions, SCHEMA_VERSION};
 

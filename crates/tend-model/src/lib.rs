@@ -21,9 +21,8 @@ pub use advisory::{
     AdvisoryId, AdvisoryIdError, AdvisoryIdKind, AdvisorySeverity, SeverityRating, SeveritySource,
 };
 pub use audit::{
-    AdvisorySourceInfo, AdvisorySourceKind, AuditReport, AuditTarget, Finding, Fix,
-    IgnoreRuleRef, IgnoredFinding, MatchKind, NotAudited, NotAuditedReason, PackageFindings,
-    TargetOrigin,
+    AdvisorySourceInfo, AdvisorySourceKind, AuditReport, AuditTarget, Finding, Fix, IgnoreRuleRef,
+    IgnoredFinding, MatchKind, NotAudited, NotAuditedReason, PackageFindings, TargetOrigin,
 };
 pub use declaration::{Declaration, DeclarationKind, Group, SourceKind, SpecifierKind};
 pub use diagnostic::{Code, Diagnostic, Severity};

@@ -46,7 +46,7 @@ use crate::source::{
 use crate::Advisory;
 
 /// Bump on any change to the layout or to `record_codec`.
-pub(crate) const FORMAT_VERSION: u32 = 1;
+pub(crate) const FORMAT_VERSION: u32 = 2;
 const MAGIC: &[u8; 8] = b"TENDOSVI";
 const PRELUDE_LEN: usize = 20;
 const MAX_HEADER_LEN: u32 = 64 * 1024;
@@ -54,8 +54,10 @@ const MAX_HEADER_LEN: u32 = 64 * 1024;
 const READ_GAP: u64 = 16 * 1024;
 /// The most a lookup reads at once; the buffer is reused for the next records.
 const WINDOW: u64 = 256 * 1024;
-const SLOT_LEN: usize = 16;
-const REF_LEN: usize = 16;
+/// A block of the package table is closed once it holds this many packages or bytes: a
+/// lookup reads only the blocks of the names it asks for.
+const BLOCK_PACKAGES: usize = 32;
+const BLOCK_BYTES: usize = 4096;
 
 /// An index that cannot be read or cannot be trusted.
 #[derive(Debug, thiserror::Error)]
@@ -112,6 +114,9 @@ pub(crate) struct Header {
     pub(crate) newest_modified: Option<Timestamp>,
     file_len: u64,
     records_region: Region,
+    /// The package blocks; each block has its own CRC-32 in the directory.
+    blocks_region: Region,
+    /// The package directory: the first name, place and CRC-32 of each block.
     packages_region: Region,
     problems_region: Region,
     entries_region: Region,
@@ -162,6 +167,7 @@ impl Header {
         out.u64(self.file_len);
         for region in [
             self.records_region,
+            self.blocks_region,
             self.packages_region,
             self.problems_region,
             self.entries_region,
@@ -197,6 +203,7 @@ impl Header {
             })
         };
         let records_region = region()?;
+        let blocks_region = region()?;
         let packages_region = region()?;
         let problems_region = region()?;
         let entries_region = region()?;
@@ -213,6 +220,7 @@ impl Header {
             newest_modified,
             file_len,
             records_region,
+            blocks_region,
             packages_region,
             problems_region,
             entries_region,
@@ -279,6 +287,7 @@ impl IndexReader {
         }
         for region in [
             header.records_region,
+            header.blocks_region,
             header.packages_region,
             header.problems_region,
             header.entries_region,
@@ -331,9 +340,18 @@ impl IndexReader {
         Ok(bytes)
     }
 
-    pub(crate) fn packages(&mut self) -> Result<PackageTable, IndexError> {
+    fn package_directory(&mut self) -> Result<Vec<BlockEntry>, IndexError> {
         let bytes = self.checked_region(self.header.packages_region)?;
-        PackageTable::new(bytes).map_err(|reason| self.invalid(reason))
+        decode_directory(&bytes, self.header.blocks_region.len)
+            .map_err(|reason| self.invalid(reason))
+    }
+
+    fn package_block(&mut self, block: &BlockEntry) -> Result<Vec<PackageRefs>, IndexError> {
+        let bytes = self.checked_region(Region {
+            offset: self.header.blocks_region.offset + block.region.offset,
+            ..block.region
+        })?;
+        decode_block(&bytes).map_err(|reason| self.invalid(reason))
     }
 
     pub(crate) fn problems(&mut self) -> Result<Vec<RecordProblem>, IndexError> {
@@ -455,114 +473,114 @@ fn read_exact_at(file: &std::fs::File, mut buffer: &mut [u8], mut offset: u64) -
     Ok(())
 }
 
-/// The package table of an index, checked and ready for binary search.
-pub(crate) struct PackageTable {
-    bytes: Vec<u8>,
-    count: usize,
-    names_start: usize,
-    refs_start: usize,
-    refs_count: usize,
+/// One block of the package table, as the directory lists it.
+#[derive(Debug, Clone)]
+struct BlockEntry {
+    first_name: String,
+    /// Relative to the blocks region.
+    region: Region,
 }
 
-fn le_u32(bytes: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
+/// One package of a block and where its records are.
+#[derive(Debug, Clone)]
+struct PackageRefs {
+    name: String,
+    records: Vec<RecordRef>,
 }
 
-fn le_u64(bytes: &[u8], at: usize) -> Option<u64> {
-    Some(u64::from_le_bytes(bytes.get(at..at + 8)?.try_into().ok()?))
+fn encode_ref(out: &mut Writer, record: RecordRef) {
+    out.u64(record.offset);
+    out.u32(record.len);
+    out.u32(record.crc);
 }
 
-impl PackageTable {
-    fn new(bytes: Vec<u8>) -> Result<Self, Malformed> {
-        let bad = Malformed("damaged package table");
-        let count = le_u32(&bytes, 0).ok_or(bad)? as usize;
-        let names_len_at = count
-            .checked_mul(SLOT_LEN)
-            .and_then(|len| len.checked_add(4))
-            .ok_or(bad)?;
-        let names_len = le_u32(&bytes, names_len_at).ok_or(bad)? as usize;
-        let names_start = names_len_at + 4;
-        let refs_start = names_start.checked_add(names_len).ok_or(bad)?;
-        let refs_bytes = bytes.len().checked_sub(refs_start).ok_or(bad)?;
-        if refs_bytes % REF_LEN != 0 {
-            return Err(bad);
-        }
-        let table = Self {
-            count,
-            names_start,
-            refs_start,
-            refs_count: refs_bytes / REF_LEN,
-            bytes,
+fn decode_ref(input: &mut Reader<'_>) -> Result<RecordRef, Malformed> {
+    Ok(RecordRef {
+        offset: input.u64()?,
+        len: input.u32()?,
+        crc: input.u32()?,
+    })
+}
+
+fn decode_directory(bytes: &[u8], blocks_len: u64) -> Result<Vec<BlockEntry>, Malformed> {
+    let mut input = Reader::new(bytes);
+    let mut blocks: Vec<BlockEntry> = Vec::with_capacity(input.clone().count()?);
+    for _ in 0..input.count()? {
+        let first_name = input.str()?.to_string();
+        let region = Region {
+            offset: input.u64()?,
+            len: input.u64()?,
+            crc: input.u32()?,
         };
-        // Checked once here so that lookups can trust the slots.
-        for slot in 0..count {
-            let (name, refs) = table.slot(slot).ok_or(bad)?;
-            if std::str::from_utf8(name).is_err() || refs.end > table.refs_count {
-                return Err(bad);
-            }
+        let inside = region
+            .offset
+            .checked_add(region.len)
+            .is_some_and(|end| end <= blocks_len);
+        let sorted = blocks
+            .last()
+            .is_none_or(|previous| previous.first_name < first_name);
+        if !inside || !sorted {
+            return Err(Malformed("damaged package directory"));
         }
-        Ok(table)
+        blocks.push(BlockEntry { first_name, region });
     }
-
-    fn slot(&self, slot: usize) -> Option<(&[u8], std::ops::Range<usize>)> {
-        let at = 4 + slot * SLOT_LEN;
-        let name_offset = le_u32(&self.bytes, at)? as usize;
-        let name_len = le_u32(&self.bytes, at + 4)? as usize;
-        let refs_offset = le_u32(&self.bytes, at + 8)? as usize;
-        let refs_len = le_u32(&self.bytes, at + 12)? as usize;
-        let name_start = self.names_start.checked_add(name_offset)?;
-        let name = self
-            .bytes
-            .get(name_start..name_start.checked_add(name_len)?)?;
-        if name_start + name_len > self.refs_start {
-            return None;
-        }
-        Some((name, refs_offset..refs_offset.checked_add(refs_len)?))
-    }
-
-    /// The records of `name`, empty when the source has none.
-    pub(crate) fn lookup(&self, name: &str) -> Vec<RecordRef> {
-        let mut low = 0;
-        let mut high = self.count;
-        while low < high {
-            let middle = low + (high - low) / 2;
-            let Some((candidate, refs)) = self.slot(middle) else {
-                return Vec::new();
-            };
-            match candidate.cmp(name.as_bytes()) {
-                std::cmp::Ordering::Less => low = middle + 1,
-                std::cmp::Ordering::Greater => high = middle,
-                std::cmp::Ordering::Equal => {
-                    return refs
-                        .filter_map(|position| self.record_ref(position))
-                        .collect();
-                }
-            }
-        }
-        Vec::new()
-    }
-
-    fn record_ref(&self, position: usize) -> Option<RecordRef> {
-        let at = self.refs_start + position * REF_LEN;
-        Some(RecordRef {
-            offset: le_u64(&self.bytes, at)?,
-            len: le_u32(&self.bytes, at + 8)?,
-            crc: le_u32(&self.bytes, at + 12)?,
-        })
+    if input.is_empty() {
+        Ok(blocks)
+    } else {
+        Err(Malformed("trailing bytes after the package directory"))
     }
 }
 
-/// Reads the records of `names` from the index at `path`: the distinct records of all of
-/// them, each once.
+fn decode_block(bytes: &[u8]) -> Result<Vec<PackageRefs>, Malformed> {
+    let mut input = Reader::new(bytes);
+    let mut packages = Vec::with_capacity(input.clone().count()?);
+    for _ in 0..input.count()? {
+        let name = input.str()?.to_string();
+        let count = input.count()?;
+        let mut records = Vec::with_capacity(count);
+        for _ in 0..count {
+            records.push(decode_ref(&mut input)?);
+        }
+        packages.push(PackageRefs { name, records });
+    }
+    if input.is_empty() {
+        Ok(packages)
+    } else {
+        Err(Malformed("trailing bytes after a package block"))
+    }
+}
+
+/// Reads the records of `names` from an index: the distinct records of all of them, each
+/// once. Only the package blocks holding those names are read, then only their records.
 pub(crate) fn lookup(
     reader: &mut IndexReader,
     names: &[PackageName],
 ) -> Result<Vec<Arc<Advisory>>, IndexError> {
-    let table = reader.packages()?;
-    let refs: Vec<RecordRef> = names
-        .iter()
-        .flat_map(|name| table.lookup(name.as_ref()))
-        .collect();
+    let directory = reader.package_directory()?;
+    let mut wanted: Vec<&str> = names.iter().map(AsRef::as_ref).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut refs = Vec::new();
+    let mut current: Option<(usize, Vec<PackageRefs>)> = None;
+    for name in wanted {
+        // The block whose first name is the last one not after `name`.
+        let Some(block) = directory
+            .partition_point(|entry| entry.first_name.as_str() <= name)
+            .checked_sub(1)
+        else {
+            continue;
+        };
+        if current.as_ref().is_none_or(|(read, _)| *read != block) {
+            current = Some((block, reader.package_block(&directory[block])?));
+        }
+        if let Some((_, packages)) = &current {
+            if let Ok(position) =
+                packages.binary_search_by(|package| package.name.as_str().cmp(name))
+            {
+                refs.extend_from_slice(&packages[position].records);
+            }
+        }
+    }
     reader.records(&refs)
 }
 
@@ -1019,7 +1037,7 @@ fn assemble(
             }
         }
     }
-    let packages = encode_package_table(&by_package);
+    let (blocks, packages) = encode_package_table(&by_package);
 
     let mut problems = Vec::new();
     let mut stored = Vec::with_capacity(states.len());
@@ -1067,14 +1085,20 @@ fn assemble(
         crc: if checksum { crc32fast::hash(bytes) } else { 0 },
     };
     let records_region = region(0, &records, false);
-    let packages_region = region(records.len(), &packages, true);
-    let problems_region = region(records.len() + packages.len(), &problems_bytes, true);
+    let blocks_region = region(records.len(), &blocks, false);
+    let packages_region = region(records.len() + blocks.len(), &packages, true);
+    let problems_region = region(
+        records.len() + blocks.len() + packages.len(),
+        &problems_bytes,
+        true,
+    );
     let entries_region = region(
-        records.len() + packages.len() + problems_bytes.len(),
+        records.len() + blocks.len() + packages.len() + problems_bytes.len(),
         &entries_bytes,
         true,
     );
-    let data_len = records.len() + packages.len() + problems_bytes.len() + entries_bytes.len();
+    let data_len =
+        records.len() + blocks.len() + packages.len() + problems_bytes.len() + entries_bytes.len();
     let mut header = Header {
         producer: producer(),
         kind: request.kind,
@@ -1088,6 +1112,7 @@ fn assemble(
         newest_modified,
         file_len: 0,
         records_region,
+        blocks_region,
         packages_region,
         problems_region,
         entries_region,
@@ -1104,6 +1129,7 @@ fn assemble(
     file.extend_from_slice(&crc32fast::hash(&header_bytes).to_le_bytes());
     file.extend_from_slice(&header_bytes);
     file.extend_from_slice(&records);
+    file.extend_from_slice(&blocks);
     file.extend_from_slice(&packages);
     file.extend_from_slice(&problems_bytes);
     file.extend_from_slice(&entries_bytes);
@@ -1116,29 +1142,39 @@ fn assemble(
     (file, summary)
 }
 
-fn encode_package_table(by_package: &BTreeMap<&str, Vec<RecordRef>>) -> Vec<u8> {
-    let mut slots = Writer::default();
-    let mut names = Vec::new();
-    let mut refs = Writer::default();
-    let mut refs_count = 0;
-    for (name, records) in by_package {
-        slots.u32(to_u32(names.len()));
-        slots.u32(to_u32(name.len()));
-        slots.u32(to_u32(refs_count));
-        slots.u32(to_u32(records.len()));
-        names.extend_from_slice(name.as_bytes());
-        for record in records {
-            refs.u64(record.offset);
-            refs.u32(record.len);
-            refs.u32(record.crc);
+/// The package blocks (sorted by name) and the directory of blocks.
+fn encode_package_table(by_package: &BTreeMap<&str, Vec<RecordRef>>) -> (Vec<u8>, Vec<u8>) {
+    let mut blocks = Vec::new();
+    let mut directory = Writer::default();
+    let mut block_count = 0;
+    let mut directory_entries = Writer::default();
+    let packages: Vec<(&&str, &Vec<RecordRef>)> = by_package.iter().collect();
+    let mut start = 0;
+    while start < packages.len() {
+        let mut end = start;
+        let mut body = Writer::default();
+        while end < packages.len() && end - start < BLOCK_PACKAGES && body.bytes.len() < BLOCK_BYTES
+        {
+            let (name, records) = packages[end];
+            body.str(name);
+            body.len(records.len());
+            for record in records {
+                encode_ref(&mut body, *record);
+            }
+            end += 1;
         }
-        refs_count += records.len();
+        let mut block = Writer::default();
+        block.len(end - start);
+        block.bytes.extend_from_slice(&body.bytes);
+        directory_entries.str(packages[start].0);
+        directory_entries.u64(blocks.len() as u64);
+        directory_entries.u64(block.bytes.len() as u64);
+        directory_entries.u32(crc32fast::hash(&block.bytes));
+        blocks.extend_from_slice(&block.bytes);
+        block_count += 1;
+        start = end;
     }
-    let mut out = Writer::default();
-    out.u32(to_u32(by_package.len()));
-    out.bytes.extend_from_slice(&slots.bytes);
-    out.u32(to_u32(names.len()));
-    out.bytes.extend_from_slice(&names);
-    out.bytes.extend_from_slice(&refs.bytes);
-    out.bytes
+    directory.len(block_count);
+    directory.bytes.extend_from_slice(&directory_entries.bytes);
+    (blocks, directory.bytes)
 }

@@ -444,31 +444,23 @@ impl Database {
 
     /// Records that the server answered 304 Not Modified for `url` at `now`.
     pub fn mark_not_modified(&mut self, url: &str, now: Timestamp) -> Result<(), DatabaseError> {
-        let mut manifest = self.manifest.clone();
-        let stored = manifest
-            .sources
-            .iter_mut()
-            .find(|stored| stored.location == url)
+        let mut stored = self
+            .find(url)
+            .cloned()
             .ok_or_else(|| DatabaseError::UnknownSource {
                 location: url.to_string(),
             })?;
         stored.updated = now;
-        self.commit(manifest)
+        self.commit(Change::Put(stored))
     }
 
     /// Removes the source at `location` (a canonical path or a URL) and its files. Returns
     /// whether there was one.
     pub fn remove_source(&mut self, location: &str) -> Result<bool, DatabaseError> {
-        let mut manifest = self.manifest.clone();
-        let Some(position) = manifest
-            .sources
-            .iter()
-            .position(|stored| stored.location == location)
-        else {
+        let Some(removed) = self.find(location).cloned() else {
             return Ok(false);
         };
-        let removed = manifest.sources.remove(position);
-        self.commit(manifest)?;
+        self.commit(Change::Remove(location.to_string()))?;
         self.remove_files(&removed, None);
         Ok(true)
     }
@@ -824,17 +816,32 @@ impl Database {
             }
             write_atomically(&path, bytes)?;
         }
-        let mut manifest = self.manifest.clone();
-        manifest
-            .sources
-            .retain(|source| source.location != stored.location);
-        manifest.sources.push(stored);
-        manifest.sources.sort_by(|a, b| a.location.cmp(&b.location));
-        self.commit(manifest)
+        self.commit(Change::Put(stored))
     }
 
-    /// Makes `manifest` the database's: written atomically when the database is persistent.
-    fn commit(&mut self, mut manifest: Manifest) -> Result<(), DatabaseError> {
+    /// Applies one change to the manifest and writes it atomically (for a persistent
+    /// database). The change is applied to the manifest as it is on disk now, so that another
+    /// process's update of another source since this one opened the database is kept.
+    fn commit(&mut self, change: Change) -> Result<(), DatabaseError> {
+        let mut manifest = if self.persistent {
+            read_manifest(&self.root.join(MANIFEST_FILE))?
+        } else {
+            self.manifest.clone()
+        };
+        match change {
+            Change::Put(stored) => {
+                manifest
+                    .sources
+                    .retain(|source| source.location != stored.location);
+                manifest.sources.push(stored);
+            }
+            Change::Remove(location) => {
+                manifest
+                    .sources
+                    .retain(|source| source.location != location);
+            }
+        }
+        manifest.sources.sort_by(|a, b| a.location.cmp(&b.location));
         manifest.format = MANIFEST_FORMAT;
         if self.persistent {
             let mut text =
@@ -863,6 +870,13 @@ impl Database {
             }
         }
     }
+}
+
+/// One change to the manifest.
+enum Change {
+    /// Adds a source or replaces the one with the same location.
+    Put(StoredSource),
+    Remove(String),
 }
 
 /// One source to (re)build.

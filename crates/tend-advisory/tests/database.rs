@@ -842,3 +842,28 @@ fn a_symlink_loop_is_walked_once() {
     assert_eq!(records.problems.len(), 1);
     assert!(records.problems[0].location.ends_with("dangling.yaml"));
 }
+
+#[test]
+fn two_handles_updating_different_sources_keep_both() {
+    let temp = tempfile::tempdir().unwrap();
+    let root = temp.path().join("cache");
+    let first = temp.path().join("first");
+    let second = temp.path().join("second");
+    write(
+        &first.join("PYSEC-2099-1.yaml"),
+        &yaml_record("PYSEC-2099-1", "flask", "2.3.2", "2024-01-01T00:00:00Z"),
+    );
+    write(
+        &second.join("PYSEC-2099-2.yaml"),
+        &yaml_record("PYSEC-2099-2", "django", "4.2.1", "2024-01-01T00:00:00Z"),
+    );
+    // Both opened before either writes, as two processes would.
+    let mut one = Database::open(&root).unwrap();
+    let mut other = Database::open(&root).unwrap();
+    one.update_path(&first, now()).unwrap();
+    other.update_path(&second, now()).unwrap();
+    let reopened = Database::open(&root).unwrap();
+    assert_eq!(reopened.status().sources.len(), 2);
+    let data = reopened.load(&[name("flask"), name("django")]).unwrap();
+    assert_eq!(data.advisories.len(), 2);
+}

@@ -41,9 +41,7 @@ pub use merge::{merge_hits, Hit};
 pub use severity::{assess_severity, SeverityEntry};
 
 // online.rs
-pub use online::{
-    fetch_osv, fetch_pypi, update_from_url, DownloadError, DownloadOutcome, Query,
-};
+pub use online::{fetch_osv, fetch_pypi, update_from_url, DownloadError, DownloadOutcome, Query};
 
 // audit.rs
 pub use audit::{audit, select_targets, AuditOptions, AuditTargets};

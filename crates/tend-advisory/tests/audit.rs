@@ -218,7 +218,10 @@ fn ignore_rules_hide_expire_and_go_unused() {
         .collect();
     assert_eq!(
         codes,
-        [(Code::IgnoreExpired, Some(7)), (Code::IgnoreUnused, Some(7))]
+        [
+            (Code::IgnoreExpired, Some(7)),
+            (Code::IgnoreUnused, Some(7))
+        ]
     );
     assert!(report.diagnostics[1].message.contains("PYSEC-2099-1"));
 }
@@ -230,7 +233,13 @@ fn until_fixed_holds_while_there_is_no_fix() {
         not_audited: Vec::new(),
     };
     let records = vec![
-        advisory("GHSA-aaaa-aaaa-aaaa", &[], "left-pad", None, SeverityRating::Low),
+        advisory(
+            "GHSA-aaaa-aaaa-aaaa",
+            &[],
+            "left-pad",
+            None,
+            SeverityRating::Low,
+        ),
         advisory(
             "GHSA-bbbb-bbbb-bbbb",
             &[],
@@ -272,7 +281,13 @@ fn a_legacy_version_is_matched_by_text_or_reported_as_not_audited() {
     let mut listed = advisory("PYSEC-2019-1", &[], "oldpkg", None, SeverityRating::Medium);
     listed.affected[0].ranges.clear();
     listed.affected[0].versions = vec![tend_model::DistVersion::parse("1.0-custom-build")];
-    let ranged = advisory("PYSEC-2019-2", &[], "otherpkg", Some("2.0"), SeverityRating::Medium);
+    let ranged = advisory(
+        "PYSEC-2019-2",
+        &[],
+        "otherpkg",
+        Some("2.0"),
+        SeverityRating::Medium,
+    );
     let targets = AuditTargets {
         targets: vec![
             installed("oldpkg", "1.0-custom-build"),

@@ -371,10 +371,12 @@ impl IndexReader {
         refs.sort_unstable();
         refs.dedup();
         let region_len = self.header.records_region.len;
-        if refs
-            .iter()
-            .any(|record| record.offset + u64::from(record.len) > region_len)
-        {
+        if refs.iter().any(|record| {
+            record
+                .offset
+                .checked_add(u64::from(record.len))
+                .is_none_or(|end| end > region_len)
+        }) {
             return Err(self.invalid(Malformed("record outside the records region")));
         }
         // One contiguous chunk per thread: records of one package sit together, so each

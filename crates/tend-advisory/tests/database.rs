@@ -867,3 +867,38 @@ fn two_handles_updating_different_sources_keep_both() {
     let data = reopened.load(&[name("flask"), name("django")]).unwrap();
     assert_eq!(data.advisories.len(), 2);
 }
+
+/// Every damaged byte of an index is either never read by a lookup or detected and repaired:
+/// the answer is always the one the source gives, and nothing panics.
+#[test]
+fn no_single_damaged_byte_of_an_index_changes_an_answer() {
+    let temp = tempfile::tempdir().unwrap();
+    let vulns = pypa_tree(temp.path());
+    let mut database = Database::open(&temp.path().join("cache")).unwrap();
+    let index = database.update_path(&vulns, now()).unwrap().index;
+    let names = [
+        name("flask"),
+        name("django"),
+        name("requests"),
+        name("numpy"),
+    ];
+    let expected = format!("{:?}", database.load(&names).unwrap().advisories);
+    let pristine = fs_err::read(&index).unwrap();
+    for position in (0..pristine.len()).step_by(7) {
+        let mut damaged = pristine.clone();
+        damaged[position] ^= 0x5a;
+        fs_err::write(&index, &damaged).unwrap();
+        let answer = database.load(&names).unwrap();
+        assert_eq!(
+            format!("{:?}", answer.advisories),
+            expected,
+            "byte {position}"
+        );
+    }
+    // Cut short anywhere: the same.
+    for len in (0..pristine.len()).step_by(37) {
+        fs_err::write(&index, &pristine[..len]).unwrap();
+        let answer = database.load(&names).unwrap();
+        assert_eq!(format!("{:?}", answer.advisories), expected, "length {len}");
+    }
+}

@@ -9,15 +9,18 @@
 //!           source stamp, build time, counts, newest `modified`, file length, and the
 //!           offset, length and CRC-32 of each region below
 //! records   each advisory in the compact binary form of `record_codec`, grouped by package
-//! packages  sorted table: normalised name -> (offset, length, CRC-32) of its records
-//! problems  records that could not be read: location and message
+//! blocks    the package table in blocks of up to 32 names (sorted): normalised name ->
+//!           (offset, length, CRC-32) of each of its records
+//! packages  the block directory: first name, offset, length and CRC-32 of each block
+//! problems  records that could not be read: location, line, column and message
 //! entries   per source entry: name, fingerprint, and its record reference, "no PyPI entry"
 //!           or its problem; read only by a rebuild
 //! ```
 //!
-//! A lookup reads the prelude and header, the package table and the problems (each checked
-//! against its CRC-32), then only the records of the packages asked for, each checked against
-//! its own CRC-32: its cost follows the records touched, not the size of the source. A rebuild
+//! A lookup reads the prelude and header, the block directory and the problems, then only the
+//! blocks holding the names asked for and only those packages' records, each part checked
+//! against its CRC-32: its cost follows the records touched, not the size of the source (the
+//! directory, one entry per 32 packages, is the only part that grows with it). A rebuild
 //! compares the source's entries with the `entries` region and copies the bytes of unchanged
 //! entries' records without parsing them again. Anything that does not check out (magic,
 //! version, producer, lengths, checksums, structure) makes the whole index invalid: it is

@@ -117,15 +117,17 @@ impl EntryProblem {
 pub(crate) struct Fingerprint(pub(crate) [u64; 3]);
 
 impl Fingerprint {
-    /// Size, modification time in nanoseconds and (on Unix) the inode: a file rewritten in
-    /// place changes size or time, one replaced by a rename changes inode.
+    /// Size, modification time in nanoseconds and (on Unix) the inode and change time: a file
+    /// rewritten in place changes size or time, one replaced by a rename changes inode, and
+    /// one whose modification time was set back (`touch -r`, `cp -p`) still changes its change
+    /// time, which no one can set.
     fn of_file(metadata: &std::fs::Metadata) -> Self {
         let modified = metadata
             .modified()
             .ok()
             .and_then(|time| time.duration_since(UNIX_EPOCH).ok())
             .map_or(0, |age| u64::try_from(age.as_nanos()).unwrap_or(u64::MAX));
-        Self([metadata.len(), modified, inode(metadata)])
+        Self([metadata.len(), modified, identity(metadata)])
     }
 
     fn of_zip_entry(size: u64, crc32: u32) -> Self {
@@ -134,12 +136,17 @@ impl Fingerprint {
 }
 
 #[cfg(unix)]
-fn inode(metadata: &std::fs::Metadata) -> u64 {
-    std::os::unix::fs::MetadataExt::ino(metadata)
+fn identity(metadata: &std::fs::Metadata) -> u64 {
+    use std::os::unix::fs::MetadataExt as _;
+    let changed = u64::from_le_bytes(metadata.ctime().to_le_bytes())
+        .wrapping_mul(1_000_000_000)
+        .wrapping_add(u64::from_le_bytes(metadata.ctime_nsec().to_le_bytes()));
+    // Mixed into one word: equal words for different files would need both to collide.
+    metadata.ino().wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ changed
 }
 
 #[cfg(not(unix))]
-fn inode(_metadata: &std::fs::Metadata) -> u64 {
+fn identity(_metadata: &std::fs::Metadata) -> u64 {
     0
 }
 

@@ -902,3 +902,43 @@ fn no_single_damaged_byte_of_an_index_changes_an_answer() {
         assert_eq!(format!("{:?}", answer.advisories), expected, "length {len}");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_file_rewritten_with_its_old_size_and_time_is_still_parsed_again() {
+    let temp = tempfile::tempdir().unwrap();
+    let vulns = temp.path().join("vulns");
+    let record = vulns.join("flask/PYSEC-2099-1.yaml");
+    write(
+        &record,
+        &yaml_record("PYSEC-2099-1", "flask", "2.3.2", "2024-01-01T00:00:00Z"),
+    );
+    let modified = fs_err::metadata(&record).unwrap().modified().unwrap();
+    let mut database = Database::open(&temp.path().join("cache")).unwrap();
+    database.update_path(&vulns, now()).unwrap();
+
+    // Same length, and the modification time put back as `touch -r` or `cp -p` would.
+    fs_err::write(
+        &record,
+        yaml_record("PYSEC-2099-1", "flask", "2.3.3", "2024-01-01T00:00:00Z"),
+    )
+    .unwrap();
+    fs_err::OpenOptions::new()
+        .write(true)
+        .open(&record)
+        .unwrap()
+        .file()
+        .set_modified(modified)
+        .unwrap();
+    assert_eq!(
+        fs_err::metadata(&record).unwrap().modified().unwrap(),
+        modified
+    );
+    let outcome = database.update_path(&vulns, later()).unwrap();
+    assert_eq!(outcome.parsed, 1);
+    let data = database.load(&[name("flask")]).unwrap();
+    assert_eq!(
+        fixed_versions(&data.advisories[&name("flask")][0]),
+        ["2.3.3"]
+    );
+}

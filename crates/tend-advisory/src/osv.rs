@@ -17,8 +17,10 @@
 //!   `limit: "*"` included, is a [`DistVersion`], which keeps text that is not PEP 440 as it is
 //!   so matching can report it.
 //! - `id`, `modified` and each alias must be valid; `published` and `withdrawn` are optional.
-//!   Timestamps are RFC 3339. An invalid alias fails the whole record, so that it is reported
-//!   rather than silently unmatched (the PyPA database has one: `GHSA-jf66-3q76-h5p5,`).
+//!   Timestamps are RFC 3339. An alias ending in a stray list separator (`,` or `;`, as in the
+//!   PyPA database's `GHSA-jf66-3q76-h5p5,`) is read without it, as the other OSV readers do;
+//!   any other invalid alias fails the whole record, so that it is reported rather than
+//!   silently unmatched.
 //! - Types are checked for the whole record (a list where the schema says list, a string where
 //!   it says string), in every ecosystem's entries alike: that is the schema, not a convention.
 //! - The record's severity is its own; it is not derived from the entries' severities.
@@ -296,7 +298,11 @@ fn convert(mut raw: RawRecord<'_>) -> Result<Option<Advisory>, RecordError> {
         .iter()
         .flatten()
         .enumerate()
-        .map(|(index, alias)| advisory_id(format!("aliases[{index}]"), Some(alias)))
+        .map(|(index, alias)| {
+            let trimmed = alias.as_str().trim().trim_end_matches([',', ';']);
+            AdvisoryId::new(trimmed)
+                .or_else(|_| advisory_id(format!("aliases[{index}]"), Some(alias)))
+        })
         .collect::<Result<Vec<_>, _>>()?;
 
     let entries = severity_entries("severity", raw.severity.as_deref())?;

@@ -320,14 +320,26 @@ fn record_files(directory: &Path) -> Vec<PathBuf> {
 
 /// Records of the PyPA database that legitimately do not become an advisory, by file name,
 /// with the start of the expected error (or "no PyPI entry"). A new entry here needs a reason.
-const PYPA_NOT_PARSED: &[(&str, &str)] = &[
-    // An alias with a trailing comma: an invalid alias fails the record rather than vanishing
-    // silently, so the audit reports the record as bad.
-    (
-        "PYSEC-2022-184.yaml",
-        "invalid advisory id `GHSA-jf66-3q76-h5p5,` in `aliases[1]`",
-    ),
-];
+const PYPA_NOT_PARSED: &[(&str, &str)] = &[];
+
+/// `PYSEC-2022-184` lists `GHSA-jf66-3q76-h5p5,` (a stray comma): the record is kept, with the
+/// alias as it was meant, so keylime is still audited against it.
+#[test]
+fn an_alias_with_a_stray_comma_keeps_its_record() {
+    let text = "id: PYSEC-2022-184\nmodified: 2023-01-01T00:00:00Z\naliases: [CVE-2022-23949, 'GHSA-jf66-3q76-h5p5,']\naffected:\n- package: {ecosystem: PyPI, name: keylime}\n  versions: ['6.3.0']\n";
+    let advisory = parse_record(text.as_bytes(), RecordFormat::Yaml)
+        .unwrap()
+        .unwrap();
+    let aliases: Vec<&str> = advisory
+        .aliases
+        .iter()
+        .map(|alias| alias.as_str())
+        .collect();
+    assert_eq!(aliases, ["CVE-2022-23949", "GHSA-jf66-3q76-h5p5"]);
+    // Anything else that is not an id still fails the record.
+    let bad = text.replace("'GHSA-jf66-3q76-h5p5,'", "'GHSA jf66'");
+    assert!(parse_record(bad.as_bytes(), RecordFormat::Yaml).is_err());
+}
 
 #[test]
 #[allow(clippy::print_stderr)]

@@ -333,7 +333,7 @@ fn an_alias_with_a_stray_comma_keeps_its_record() {
     let aliases: Vec<&str> = advisory
         .aliases
         .iter()
-        .map(|alias| alias.as_str())
+        .map(tend_model::AdvisoryId::as_str)
         .collect();
     assert_eq!(aliases, ["CVE-2022-23949", "GHSA-jf66-3q76-h5p5"]);
     // Anything else that is not an id still fails the record.

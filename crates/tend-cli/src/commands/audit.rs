@@ -50,7 +50,13 @@ pub fn run(
         ReportFormat::Markdown => tend_report::audit_markdown(&report, now, &settings.display()),
     };
     crate::output::write(args.output.as_deref(), &text)?;
-    Ok(exit_status(&report, args.fail_on, args.strict))
+    let status = exit_status(&report, args.fail_on, args.strict);
+    // The process ends right after: freeing every decoded advisory one by one would cost more
+    // than the rest of a large audit's matching, and the OS reclaims it all at once anyway.
+    std::mem::forget(data);
+    std::mem::forget(report);
+    std::mem::forget(inventory);
+    Ok(status)
 }
 
 pub fn audit_options(settings: &ProjectSettings, now: jiff::Timestamp) -> AuditOptions<'_> {

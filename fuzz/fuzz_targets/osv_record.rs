@@ -13,7 +13,16 @@ fuzz_target!(|data: &[u8]| {
             Ok(None) => {}
             Err(error) => {
                 if let Some((line, _)) = error.line_column() {
-                    let lines = data.iter().filter(|byte| **byte == b'\n').count() + 1;
+                    // YAML ends a line at `\n`, `\r\n` or a lone `\r`.
+                    let breaks = data
+                        .iter()
+                        .enumerate()
+                        .filter(|(index, byte)| {
+                            **byte == b'\n'
+                                || (**byte == b'\r' && data.get(index + 1) != Some(&b'\n'))
+                        })
+                        .count();
+                    let lines = breaks + 1;
                     assert!(line >= 1 && line <= lines + 1, "line {line} of {lines}");
                 }
             }

@@ -132,7 +132,8 @@ pub struct AuditArgs {
     #[arg(long)]
     pub resolve: bool,
 
-    /// Exit with status 1 when any package could not be audited.
+    /// Exit with status 1 when any package could not be audited, or the advisory database is
+    /// older than the policy's `advisories.max-age`.
     #[arg(long)]
     pub strict: bool,
 

@@ -321,3 +321,52 @@ ignore = [
     assert_eq!(json["diagnostics"][0]["code"], "ignore-unused");
     assert_eq!(json["diagnostics"][0]["location"]["line"], 4);
 }
+
+#[test]
+fn a_stale_database_is_reported_and_fails_strict() {
+    let mut context = TestContext::new();
+    let venv = vulnerable_venv(&mut context);
+    let advisories = write_advisories(context.root());
+    // The newest record is from 2026-11-03; twenty days later a one-week limit is exceeded.
+    fs_err::write(
+        context.project().join("tend.toml"),
+        "[advisories]\nmax-age = \"7d\"\n",
+    )
+    .unwrap();
+    let json = run_json(
+        &mut audit(
+            &context,
+            &venv,
+            &advisories,
+            &["--format", "json", "--fail-on", "never"],
+        ),
+        0,
+    );
+    assert_eq!(json["diagnostics"][0]["code"], "stale-database");
+    let status = audit(
+        &context,
+        &venv,
+        &advisories,
+        &["--fail-on", "never", "--strict"],
+    )
+    .output()
+    .unwrap()
+    .status;
+    assert_eq!(status.code(), Some(1));
+    // Within the limit, --strict has nothing to object to.
+    fs_err::write(
+        context.project().join("tend.toml"),
+        "[advisories]\nmax-age = \"30d\"\n",
+    )
+    .unwrap();
+    let status = audit(
+        &context,
+        &venv,
+        &advisories,
+        &["--fail-on", "never", "--strict"],
+    )
+    .output()
+    .unwrap()
+    .status;
+    assert_eq!(status.code(), Some(0));
+}

@@ -74,9 +74,14 @@ pub fn audit_options(settings: &ProjectSettings, now: jiff::Timestamp) -> AuditO
 }
 
 /// Exit 1 when a finding reaches the threshold, or, with `--strict`, when anything was not
-/// audited.
+/// audited or the advisory database is older than the policy allows.
 pub fn exit_status(report: &AuditReport, fail_on: AuditFailOn, strict: bool) -> ExitStatus {
-    if strict && !report.not_audited.is_empty() {
+    // A stale database is a gap in coverage like a package that was not audited.
+    let stale = report
+        .diagnostics
+        .iter()
+        .any(|diagnostic| diagnostic.code == tend_model::Code::StaleDatabase);
+    if strict && (!report.not_audited.is_empty() || stale) {
         return ExitStatus::Failure;
     }
     let threshold = match fail_on {

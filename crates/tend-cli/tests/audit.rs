@@ -370,3 +370,22 @@ fn a_stale_database_is_reported_and_fails_strict() {
     .status;
     assert_eq!(status.code(), Some(0));
 }
+
+#[test]
+fn db_update_names_unreadable_records() {
+    let context = TestContext::new();
+    let advisories = write_advisories(context.root());
+    fs_err::write(
+        advisories.join("beta/GHSA-bad.json"),
+        "{\"id\": \"GHSA-bad\",\n",
+    )
+    .unwrap();
+    let output = context.run(tend(&context, &["db", "update", "--source"]).arg(&advisories));
+    assert!(output.contains("exit_code: 0"), "{output}");
+    assert!(
+        output.contains("--> [TEMP]/advisories/beta/GHSA-bad.json:2"),
+        "{output}"
+    );
+    assert!(output.contains("4 records, 3 packages"), "{output}");
+    assert!(output.contains("1 unreadable"), "{output}");
+}

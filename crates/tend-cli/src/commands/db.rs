@@ -11,6 +11,9 @@ use super::advisory_data::database_root;
 use crate::cli::{DbStatusArgs, DbUpdateArgs, Format};
 use crate::diagnostics::ExitStatus;
 
+/// How many unreadable records `tend db update` prints in full.
+const SHOWN_PROBLEMS: usize = 10;
+
 /// OSV's archive of every PyPI advisory, the default source of `tend db update`.
 pub const DEFAULT_SOURCE: &str = "https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip";
 
@@ -51,6 +54,17 @@ pub fn update(
             let path = PathBuf::from(source);
             let outcome = database.update_path(&path, now)?;
             let _ = writeln!(out, "{outcome}");
+            // Unreadable records: the first few in full, so a typo in an internal feed is
+            // found at once; the rest stay in the index and in every audit's diagnostics.
+            let problems = outcome.diagnostics();
+            crate::diagnostics::print_warnings(&problems[..problems.len().min(SHOWN_PROBLEMS)]);
+            if problems.len() > SHOWN_PROBLEMS {
+                let _ = writeln!(
+                    out,
+                    "… and {} more unreadable records",
+                    problems.len() - SHOWN_PROBLEMS
+                );
+            }
         }
     }
     eprint!("{out}");

@@ -1,7 +1,5 @@
 //! A plain-text table with aligned columns, readable without colour.
 
-use std::fmt::Write as _;
-
 /// Rows of cells under a header; every column as wide as its widest cell.
 #[derive(Debug, Clone, Default)]
 pub struct Table {
@@ -36,55 +34,82 @@ impl Table {
     /// The table as lines, trailing spaces trimmed; a cell with newlines continues below.
     pub fn render(&self) -> String {
         let columns = self.header.len();
-        let mut widths: Vec<usize> = self
-            .header
-            .iter()
-            .map(|cell| cell.chars().count())
-            .collect();
+        let mut widths: Vec<usize> = self.header.iter().map(|cell| text_width(cell)).collect();
+        let mut lines = 2;
         for row in &self.rows {
+            let mut height = 1;
             for (index, cell) in row.iter().enumerate().take(columns) {
+                let mut count = 0;
                 for line in cell.lines() {
-                    widths[index] = widths[index].max(line.chars().count());
+                    widths[index] = widths[index].max(text_width(line));
+                    count += 1;
                 }
+                height = height.max(count);
             }
+            lines += height;
         }
-        let mut out = String::new();
-        write_row(&mut out, &self.header, &widths);
-        let rule: Vec<String> = widths.iter().map(|width| "-".repeat(*width)).collect();
-        write_row(&mut out, &rule, &widths);
+        // Every line is at most as long as the widest row, in bytes for ASCII text: one
+        // allocation for the whole table in the usual case.
+        let line_len: usize = widths.iter().map(|width| width + 2).sum();
+        let mut out = String::with_capacity(lines * (line_len + 1));
+        write_row(&mut out, self.header.iter().map(String::as_str), &widths);
+        let mut rule = String::with_capacity(line_len);
+        for (index, width) in widths.iter().enumerate() {
+            if index > 0 {
+                rule.push_str("  ");
+            }
+            push_repeated(&mut rule, '-', *width);
+        }
+        out.push_str(rule.trim_end());
+        out.push('\n');
+        let mut cells: Vec<std::str::Lines<'_>> = Vec::with_capacity(columns);
         for row in &self.rows {
+            cells.clear();
+            cells.extend(
+                (0..columns).map(|column| row.get(column).map_or("", String::as_str).lines()),
+            );
             let height = row
                 .iter()
                 .map(|cell| cell.lines().count().max(1))
                 .max()
                 .unwrap_or(1);
-            for line_index in 0..height {
-                let cells: Vec<String> = (0..columns)
-                    .map(|column| {
-                        row.get(column)
-                            .and_then(|cell| cell.lines().nth(line_index))
-                            .unwrap_or("")
-                            .to_string()
-                    })
-                    .collect();
-                write_row(&mut out, &cells, &widths);
+            for _ in 0..height {
+                write_row(
+                    &mut out,
+                    cells.iter_mut().map(|lines| lines.next().unwrap_or("")),
+                    &widths,
+                );
             }
         }
         out
     }
 }
 
-fn write_row(out: &mut String, cells: &[String], widths: &[usize]) {
-    let mut line = String::new();
-    for (index, width) in widths.iter().enumerate() {
-        let cell = cells.get(index).map_or("", String::as_str);
-        if index + 1 == widths.len() {
-            line.push_str(cell);
-        } else {
-            let _ = write!(line, "{cell:<width$}  ");
+/// The width of a cell line in characters, as the columns are aligned by.
+fn text_width(text: &str) -> usize {
+    if text.is_ascii() {
+        text.len()
+    } else {
+        text.chars().count()
+    }
+}
+
+fn push_repeated(out: &mut String, fill: char, count: usize) {
+    out.extend(std::iter::repeat_n(fill, count));
+}
+
+/// One line: each cell left-aligned in its column, two spaces between columns, the last cell
+/// as it is, trailing whitespace trimmed.
+fn write_row<'a>(out: &mut String, cells: impl Iterator<Item = &'a str>, widths: &[usize]) {
+    let start = out.len();
+    for ((index, width), cell) in widths.iter().enumerate().zip(cells) {
+        out.push_str(cell);
+        if index + 1 < widths.len() {
+            push_repeated(out, ' ', width.saturating_sub(text_width(cell)) + 2);
         }
     }
-    out.push_str(line.trim_end());
+    let kept = out[start..].trim_end().len();
+    out.truncate(start + kept);
     out.push('\n');
 }
 
@@ -108,5 +133,18 @@ mod tests {
                                >=2 pyproject.toml:7
         sqlalchemy             ==1.4.25 requirements.txt:2
         ");
+    }
+
+    #[test]
+    fn counts_characters_not_bytes_and_keeps_extra_lines() {
+        let mut table = Table::new(["Name", "Note"]);
+        table.push(["é", "x "]);
+        table.push(["Ünïcödé", "y"]);
+        // A cell beyond the header is not shown, but its lines still give the row its height.
+        table.push(["ab", "", "hidden\nhidden"]);
+        assert_eq!(
+            table.render(),
+            "Name     Note\n-------  ----\né        x\nÜnïcödé  y\nab\n\n"
+        );
     }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use jiff::civil::Date;
 use jiff::Timestamp;
+use rayon::prelude::*;
 use tend_model::{
     AuditReport, AuditTarget, Code, DeclarationKind, Diagnostic, DistVersion, Finding, Fix,
     IgnoreRuleRef, IgnoredFinding, Inventory, NotAudited, NotAuditedReason, PackageFindings,
@@ -133,40 +134,21 @@ pub fn audit(
         targets,
         mut not_audited,
     } = targets;
+    // Targets are independent: they are matched in parallel, and their outcomes gathered in
+    // the targets' order, so the report does not depend on the scheduling.
+    let outcomes: Vec<Outcome> = targets
+        .into_par_iter()
+        .map(|target| audit_target(target, data))
+        .collect();
     let mut audited = 0;
     let mut vulnerable = Vec::new();
-    for target in targets {
-        if let Some(message) = data.unreachable.get(&target.name) {
-            not_audited.push(NotAudited {
-                name: target.name.clone(),
-                reason: NotAuditedReason::SourceUnreachable {
-                    message: message.clone(),
-                },
-                location: target_location(&target),
-            });
-            continue;
-        }
-        let advisories = data
-            .advisories
-            .get(&target.name)
-            .map_or(&[][..], Vec::as_slice);
-        let (hits, unorderable) = match_target(&target, advisories);
-        if unorderable && hits.is_empty() {
-            not_audited.push(NotAudited {
-                name: target.name.clone(),
-                reason: NotAuditedReason::InvalidVersion {
-                    version: target.version.to_string(),
-                },
-                location: target_location(&target),
-            });
-            continue;
-        }
-        audited += 1;
-        if !hits.is_empty() {
-            vulnerable.push(PackageFindings {
-                target,
-                findings: merge_hits(hits),
-            });
+    for outcome in outcomes {
+        match outcome {
+            Outcome::NotAudited(package) => not_audited.push(package),
+            Outcome::Audited(findings) => {
+                audited += 1;
+                vulnerable.extend(findings);
+            }
         }
     }
 
@@ -197,6 +179,46 @@ pub fn audit(
     }
     report.diagnostics.sort();
     report
+}
+
+/// What the audit learned about one target.
+enum Outcome {
+    NotAudited(NotAudited),
+    /// Audited; its findings when it has any.
+    Audited(Option<PackageFindings>),
+}
+
+fn audit_target(target: AuditTarget, data: &AdvisoryData) -> Outcome {
+    if let Some(message) = data.unreachable.get(&target.name) {
+        return Outcome::NotAudited(NotAudited {
+            name: target.name.clone(),
+            reason: NotAuditedReason::SourceUnreachable {
+                message: message.clone(),
+            },
+            location: target_location(&target),
+        });
+    }
+    let advisories = data
+        .advisories
+        .get(&target.name)
+        .map_or(&[][..], Vec::as_slice);
+    let (hits, unorderable) = match_target(&target, advisories);
+    if unorderable && hits.is_empty() {
+        return Outcome::NotAudited(NotAudited {
+            name: target.name.clone(),
+            reason: NotAuditedReason::InvalidVersion {
+                version: target.version.to_string(),
+            },
+            location: target_location(&target),
+        });
+    }
+    if hits.is_empty() {
+        return Outcome::Audited(None);
+    }
+    Outcome::Audited(Some(PackageFindings {
+        target,
+        findings: merge_hits(hits),
+    }))
 }
 
 fn target_location(target: &AuditTarget) -> Option<tend_model::Location> {

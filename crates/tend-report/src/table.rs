@@ -33,6 +33,13 @@ impl Table {
 
     /// The table as lines, trailing spaces trimmed; a cell with newlines continues below.
     pub fn render(&self) -> String {
+        let mut out = String::new();
+        self.render_into(&mut out);
+        out
+    }
+
+    /// [`Table::render`], appended to `out`.
+    pub fn render_into(&self, out: &mut String) {
         let columns = self.header.len();
         let mut widths: Vec<usize> = self.header.iter().map(|cell| text_width(cell)).collect();
         let mut lines = 2;
@@ -51,8 +58,8 @@ impl Table {
         // Every line is at most as long as the widest row, in bytes for ASCII text: one
         // allocation for the whole table in the usual case.
         let line_len: usize = widths.iter().map(|width| width + 2).sum();
-        let mut out = String::with_capacity(lines * (line_len + 1));
-        write_row(&mut out, self.header.iter().map(String::as_str), &widths);
+        out.reserve(lines * (line_len + 1));
+        write_row(out, self.header.iter().map(String::as_str), &widths);
         let mut rule = String::with_capacity(line_len);
         for (index, width) in widths.iter().enumerate() {
             if index > 0 {
@@ -75,13 +82,12 @@ impl Table {
                 .unwrap_or(1);
             for _ in 0..height {
                 write_row(
-                    &mut out,
+                    out,
                     cells.iter_mut().map(|lines| lines.next().unwrap_or("")),
                     &widths,
                 );
             }
         }
-        out
     }
 }
 

@@ -2,12 +2,14 @@
 
 use std::fmt::Write as _;
 
+use std::cmp::Reverse;
+
 use tend_model::jiff::Timestamp;
-use tend_model::AuditReport;
+use tend_model::{AuditReport, Diagnostic, Finding, IgnoredFinding, NotAudited, PackageFindings};
 
 use super::{
-    age_text, date, finding_notes, fix_text, ordered, origin_text, place, reason_text,
-    severity_text, source_is_path, source_kind_text, truncate, until_text, AuditSummary,
+    age_text, date, finding_notes, fix_text, origin_text, place, reason_text, score, severity_text,
+    source_is_path, source_kind_text, truncate, until_text, AuditSummary,
 };
 use crate::{check_table, DisplayOptions, Table};
 
@@ -21,19 +23,20 @@ const MESSAGE_WIDTH: usize = 80;
 /// sources with the data's age, and a one-line count.
 pub fn audit_table(report: &AuditReport, now: Timestamp, options: &DisplayOptions) -> String {
     let summary = AuditSummary::new(report, now);
-    let report = ordered(report);
-    let mut sections: Vec<String> = Vec::new();
+    let report = Ordered::new(report);
+    // Sections are written straight into the output: a large audit's tables are not copied.
+    let mut out = String::new();
 
     if report
         .vulnerable
         .iter()
-        .any(|package| !package.findings.is_empty())
+        .any(|(_, findings)| !findings.is_empty())
     {
         let mut table = Table::new([
             "Package", "Version", "From", "ID", "Aliases", "Severity", "Fix", "Summary",
         ]);
-        for package in &report.vulnerable {
-            for (index, finding) in package.findings.iter().enumerate() {
+        for (package, findings) in &report.vulnerable {
+            for (index, finding) in findings.iter().enumerate() {
                 // The package is named once, on its most severe finding.
                 let (name, version, origin) = if index == 0 {
                     (
@@ -44,8 +47,13 @@ pub fn audit_table(report: &AuditReport, now: Timestamp, options: &DisplayOption
                 } else {
                     Default::default()
                 };
-                let aliases: Vec<String> =
-                    finding.aliases.iter().map(ToString::to_string).collect();
+                let mut aliases = String::new();
+                for alias in &finding.aliases {
+                    if !aliases.is_empty() {
+                        aliases.push('\n');
+                    }
+                    let _ = write!(aliases, "{alias}");
+                }
                 let mut text = finding
                     .summary
                     .as_deref()
@@ -62,14 +70,15 @@ pub fn audit_table(report: &AuditReport, now: Timestamp, options: &DisplayOption
                     version,
                     origin,
                     finding.id.to_string(),
-                    aliases.join("\n"),
+                    aliases,
                     severity_text(&finding.severity),
                     fix_text(&finding.fix),
                     text,
                 ]);
             }
         }
-        sections.push(format!("Vulnerabilities\n{}", table.render()));
+        section(&mut out, "Vulnerabilities");
+        table.render_into(&mut out);
     }
 
     if !report.ignored.is_empty() {
@@ -99,7 +108,8 @@ pub fn audit_table(report: &AuditReport, now: Timestamp, options: &DisplayOption
                 until_text(&ignored.rule),
             ]);
         }
-        sections.push(format!("Ignored\n{}", table.render()));
+        section(&mut out, "Ignored");
+        table.render_into(&mut out);
     }
 
     if !report.not_audited.is_empty() {
@@ -114,20 +124,19 @@ pub fn audit_table(report: &AuditReport, now: Timestamp, options: &DisplayOption
                     .map_or_else(|| "-".to_string(), |location| place(location, options)),
             ]);
         }
-        sections.push(format!("Not audited\n{}", table.render()));
+        section(&mut out, "Not audited");
+        table.render_into(&mut out);
     }
 
     if !report.diagnostics.is_empty() {
-        sections.push(format!(
-            "Diagnostics\n{}",
-            check_table(&report.diagnostics, options)
-        ));
+        section(&mut out, "Diagnostics");
+        out.push_str(&check_table(&report.diagnostics, options));
     }
 
-    let mut footer = String::from("Advisory data\n");
+    section(&mut out, "Advisory data");
     if !report.sources.is_empty() {
         let mut table = Table::new(["Source", "Location", "Records", "Newest record", "Read"]);
-        for source in &report.sources {
+        for source in report.sources {
             let location = if source_is_path(source.kind) {
                 options.path(std::path::Path::new(&source.location))
             } else {
@@ -145,12 +154,72 @@ pub fn audit_table(report: &AuditReport, now: Timestamp, options: &DisplayOption
                     .map_or_else(|| "-".to_string(), |time| date(time).to_string()),
             ]);
         }
-        footer.push_str(&table.render());
+        table.render_into(&mut out);
     }
-    let _ = writeln!(footer, "{}", age_text(&summary));
-    sections.push(footer);
-
-    let mut out = sections.join("\n");
+    let _ = writeln!(out, "{}", age_text(&summary));
     let _ = writeln!(out, "\n{}", summary.message);
     out
+}
+
+/// Starts a section: its title, after a blank line unless it is the first.
+fn section(out: &mut String, title: &str) {
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out.push_str(title);
+    out.push('\n');
+}
+
+/// The report in the order the tables show it, borrowed: packages by target, findings most
+/// severe first (then by score and id), ignored findings by target and id, packages not
+/// audited sorted, diagnostics most severe first. The same order as `super::ordered`, without
+/// copying every finding of a large audit.
+struct Ordered<'a> {
+    vulnerable: Vec<(&'a PackageFindings, Vec<&'a Finding>)>,
+    ignored: Vec<&'a IgnoredFinding>,
+    not_audited: Vec<&'a NotAudited>,
+    diagnostics: Vec<Diagnostic>,
+    sources: &'a [tend_model::AdvisorySourceInfo],
+}
+
+impl<'a> Ordered<'a> {
+    fn new(report: &'a AuditReport) -> Self {
+        let mut vulnerable: Vec<(&PackageFindings, Vec<&Finding>)> = report
+            .vulnerable
+            .iter()
+            .map(|package| {
+                let mut findings: Vec<&Finding> = package.findings.iter().collect();
+                findings.sort_by(|a, b| {
+                    b.severity
+                        .rating
+                        .cmp(&a.severity.rating)
+                        .then_with(|| score(b).total_cmp(&score(a)))
+                        .then_with(|| a.id.cmp(&b.id))
+                });
+                (package, findings)
+            })
+            .collect();
+        vulnerable.sort_by(|(a, _), (b, _)| a.target.cmp(&b.target));
+        let mut not_audited: Vec<&NotAudited> = report.not_audited.iter().collect();
+        not_audited.sort();
+        let mut ignored: Vec<&IgnoredFinding> = report.ignored.iter().collect();
+        ignored.sort_by(|a, b| {
+            a.target
+                .cmp(&b.target)
+                .then_with(|| a.finding.id.cmp(&b.finding.id))
+        });
+        let mut diagnostics = report.diagnostics.clone();
+        diagnostics.sort_by(|a, b| {
+            Reverse(a.severity)
+                .cmp(&Reverse(b.severity))
+                .then_with(|| a.cmp(b))
+        });
+        Self {
+            vulnerable,
+            ignored,
+            not_audited,
+            diagnostics,
+            sources: &report.sources,
+        }
+    }
 }

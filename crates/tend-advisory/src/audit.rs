@@ -3,7 +3,6 @@
 //! checked. Pure: the caller gives the data, the date and the rules.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::civil::Date;
@@ -15,9 +14,9 @@ use tend_model::{
     PackageName, Severity, SpecifierKind, TargetOrigin,
 };
 
-use crate::matching::match_advisory;
+use crate::matching::PackageMatcher;
 use crate::merge::{merge_hits, Hit};
-use crate::{Advisory, AdvisoryData, Bound, Event};
+use crate::{AdvisoryData, Bound, Event};
 
 /// What to audit: versions to check, and packages already known to be uncheckable.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -134,12 +133,24 @@ pub fn audit(
         targets,
         mut not_audited,
     } = targets;
-    // Targets are independent: they are matched in parallel, and their outcomes gathered in
-    // the targets' order, so the report does not depend on the scheduling.
-    let outcomes: Vec<Outcome> = targets
+    // Targets are independent: they are matched in parallel, one package's targets together
+    // (what does not depend on the version is worked out once per package), and their
+    // outcomes gathered in the targets' order, so the report does not depend on scheduling.
+    let mut indexed: Vec<(usize, AuditTarget)> = targets.into_iter().enumerate().collect();
+    indexed.sort_by(|(_, a), (_, b)| a.name.cmp(&b.name));
+    let mut packages: Vec<Vec<(usize, AuditTarget)>> = Vec::new();
+    for (index, target) in indexed {
+        match packages.last_mut() {
+            Some(package) if package[0].1.name == target.name => package.push((index, target)),
+            _ => packages.push(vec![(index, target)]),
+        }
+    }
+    let mut outcomes: Vec<(usize, Outcome)> = packages
         .into_par_iter()
-        .map(|target| audit_target(target, data))
+        .flat_map_iter(|package| audit_package(package, data))
         .collect();
+    outcomes.sort_unstable_by_key(|(index, _)| *index);
+    let outcomes = outcomes.into_iter().map(|(_, outcome)| outcome);
     let mut audited = 0;
     let mut vulnerable = Vec::new();
     for outcome in outcomes {
@@ -188,7 +199,28 @@ enum Outcome {
     Audited(Option<PackageFindings>),
 }
 
-fn audit_target(target: AuditTarget, data: &AdvisoryData) -> Outcome {
+/// The outcomes of the targets of one package, each with its position.
+fn audit_package(group: Vec<(usize, AuditTarget)>, data: &AdvisoryData) -> Vec<(usize, Outcome)> {
+    let Some((_, first)) = group.first() else {
+        return Vec::new();
+    };
+    let advisories = data
+        .advisories
+        .get(&first.name)
+        .map_or(&[][..], Vec::as_slice);
+    let name = first.name.clone();
+    let mut matcher = PackageMatcher::new(&name, advisories);
+    group
+        .into_iter()
+        .map(|(index, target)| (index, audit_target(target, data, &mut matcher)))
+        .collect()
+}
+
+fn audit_target(
+    target: AuditTarget,
+    data: &AdvisoryData,
+    matcher: &mut PackageMatcher<'_>,
+) -> Outcome {
     if let Some(message) = data.unreachable.get(&target.name) {
         return Outcome::NotAudited(NotAudited {
             name: target.name.clone(),
@@ -198,11 +230,7 @@ fn audit_target(target: AuditTarget, data: &AdvisoryData) -> Outcome {
             location: target_location(&target),
         });
     }
-    let advisories = data
-        .advisories
-        .get(&target.name)
-        .map_or(&[][..], Vec::as_slice);
-    let (hits, unorderable) = match_target(&target, advisories);
+    let (hits, unorderable) = match_target(&target, matcher);
     if unorderable && hits.is_empty() {
         return Outcome::NotAudited(NotAudited {
             name: target.name.clone(),
@@ -232,11 +260,15 @@ fn target_location(target: &AuditTarget) -> Option<tend_model::Location> {
 
 /// The hits of one target, and whether a non-PEP 440 version met ranges it cannot be
 /// compared with (so the absence of a hit proves nothing).
-fn match_target<'a>(target: &AuditTarget, advisories: &'a [Arc<Advisory>]) -> (Vec<Hit<'a>>, bool) {
+fn match_target<'a>(
+    target: &AuditTarget,
+    matcher: &mut PackageMatcher<'a>,
+) -> (Vec<Hit<'a>>, bool) {
     let mut hits = Vec::new();
     let mut unorderable = false;
-    for advisory in advisories {
-        if let Some(hit) = match_advisory(advisory, &target.name, &target.version) {
+    let advisories = matcher.advisories();
+    for (index, advisory) in advisories.iter().enumerate() {
+        if let Some(hit) = matcher.match_at(index, &target.version) {
             hits.push(hit);
         } else if matches!(target.version, DistVersion::Legacy(_))
             && !advisory.is_withdrawn()

@@ -98,6 +98,101 @@ pub fn match_advisory<'a>(
     })
 }
 
+/// [`match_advisory`] for many versions of one package against the same advisories: what does
+/// not depend on the version (which of an advisory's fixed versions its entries leave
+/// unaffected) is worked out once per advisory instead of once per hit.
+pub(crate) struct PackageMatcher<'a> {
+    package: &'a PackageName,
+    advisories: &'a [std::sync::Arc<Advisory>],
+    /// Per advisory, once needed: its entries' fixed versions, sorted as [`fix_among`] sorts
+    /// them, each with whether no entry affects it.
+    fixes: Vec<Option<Vec<(&'a Version, bool)>>>,
+}
+
+impl<'a> PackageMatcher<'a> {
+    pub(crate) fn new(
+        package: &'a PackageName,
+        advisories: &'a [std::sync::Arc<Advisory>],
+    ) -> Self {
+        Self {
+            package,
+            advisories,
+            fixes: vec![None; advisories.len()],
+        }
+    }
+
+    pub(crate) fn advisories(&self) -> &'a [std::sync::Arc<Advisory>] {
+        self.advisories
+    }
+
+    /// [`match_advisory`] of the advisory at `index`; the same answer, fix included.
+    pub(crate) fn match_at(&mut self, index: usize, version: &DistVersion) -> Option<Hit<'a>> {
+        let advisory: &'a Advisory = &self.advisories[index];
+        if advisory.is_withdrawn() {
+            return None;
+        }
+        let package = self.package;
+        let entries = || {
+            advisory
+                .affected
+                .iter()
+                .filter(move |affected| &affected.package == package)
+        };
+        let matched_by = entries()
+            .filter_map(|affected| affects(affected, version))
+            .min()?;
+        let DistVersion::Pep440(version) = version else {
+            return Some(Hit {
+                advisory,
+                matched_by,
+                fix: Fix::None,
+            });
+        };
+        let fixes = self.fixes[index].get_or_insert_with(|| {
+            let entries: Vec<&Affected> = entries().collect();
+            let mut fixes = fixed_versions(&entries);
+            fixes.sort();
+            fixes
+                .into_iter()
+                .map(|fixed| {
+                    let unaffected = entries
+                        .iter()
+                        .all(|affected| affects_pep440(affected, fixed).is_none());
+                    (fixed, unaffected)
+                })
+                .collect()
+        });
+        // The first fixed version above `version` that no entry affects: `fix_among`'s
+        // answer, since it too takes the first of the sorted candidates that passes both tests
+        // (and equal versions pass or fail them together).
+        let fix = fixes
+            .iter()
+            .find(|(fixed, unaffected)| *unaffected && compare(version, fixed) == Ordering::Less)
+            .map_or(Fix::None, |(fixed, _)| Fix::Version {
+                version: DistVersion::Pep440((*fixed).clone()),
+            });
+        Some(Hit {
+            advisory,
+            matched_by,
+            fix,
+        })
+    }
+}
+
+/// The `fixed` versions of the orderable ranges of `entries`, in the records' order.
+fn fixed_versions<'a>(entries: &[&'a Affected]) -> Vec<&'a Version> {
+    entries
+        .iter()
+        .flat_map(|affected| &affected.ranges)
+        .filter(|range| is_orderable(range))
+        .flat_map(|range| &range.events)
+        .filter_map(|event| match event {
+            Event::Fixed(Bound::Version(DistVersion::Pep440(fixed))) => Some(fixed),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The event versions of `affected`'s ranges that are not PEP 440 (a `limit` of `*` aside).
 /// The ranges that hold them are not applied (module docs); the audit reports them.
 pub fn unorderable_events(affected: &Affected) -> Vec<&str> {
@@ -708,6 +803,101 @@ mod tests {
         assert!(match_advisory(&record, &package("demo"), &version("1.0")).is_some());
         record.withdrawn = Some(Timestamp::UNIX_EPOCH);
         assert!(match_advisory(&record, &package("demo"), &version("1.0")).is_none());
+    }
+
+    #[test]
+    fn package_matcher_answers_as_match_advisory_does() {
+        let mut other = entry(vec![vec![introduced("0")]], &[]);
+        other.package = package("Other_Package");
+        let records: Vec<std::sync::Arc<Advisory>> = [
+            vec![
+                other,
+                entry(vec![], &["1.0", "2.0"]),
+                entry(
+                    vec![
+                        vec![introduced("0"), fixed("1.5")],
+                        vec![introduced("0"), fixed("2.1")],
+                    ],
+                    &[],
+                ),
+            ],
+            // Equal fixes written differently: the one the record gives first is named.
+            vec![entry(
+                vec![vec![
+                    introduced("0"),
+                    fixed("2.0.0"),
+                    introduced("0"),
+                    fixed("2.0"),
+                ]],
+                &[],
+            )],
+            // A fix the entry's own list marks as affected is skipped.
+            vec![entry(
+                vec![vec![
+                    introduced("0.9"),
+                    fixed("1.0"),
+                    introduced("1.1"),
+                    fixed("3"),
+                ]],
+                &["1.0", "1.0+local.7"],
+            )],
+            vec![entry(
+                vec![vec![introduced("1.0"), fixed("1.0.post1+x")]],
+                &[],
+            )],
+            vec![entry(
+                vec![vec![introduced("0"), last_affected("2.0")]],
+                &["1.0-custom"],
+            )],
+            vec![entry(
+                vec![vec![introduced("0"), fixed("2019-09-12")]],
+                &["1.1"],
+            )],
+            vec![entry(
+                vec![
+                    vec![introduced("0"), fixed("1.0rc1")],
+                    vec![introduced("2.0.dev1")],
+                ],
+                &[],
+            )],
+        ]
+        .into_iter()
+        .map(|affected| std::sync::Arc::new(advisory(affected)))
+        .collect();
+        let mut withdrawn = advisory(vec![entry(vec![vec![introduced("0")]], &[])]);
+        withdrawn.withdrawn = Some(Timestamp::UNIX_EPOCH);
+        let mut records = records;
+        records.push(std::sync::Arc::new(withdrawn));
+
+        for name in ["demo", "other-package"] {
+            let name = package(name);
+            let mut matcher = PackageMatcher::new(&name, &records);
+            let mut hits = 0;
+            for text in UNIVERSE.iter().chain(&["1.0-custom", "1.0.0", "2.0.0+y"]) {
+                let installed = version(text);
+                for (index, record) in records.iter().enumerate() {
+                    let expected = match_advisory(record, &name, &installed);
+                    let actual = matcher.match_at(index, &installed);
+                    assert_eq!(
+                        actual.as_ref().map(|hit| (hit.matched_by, &hit.fix)),
+                        expected.as_ref().map(|hit| (hit.matched_by, &hit.fix)),
+                        "{text} against record {index}"
+                    );
+                    if let (
+                        Some(Fix::Version { version: actual }),
+                        Some(Fix::Version { version: expected }),
+                    ) = (
+                        actual.as_ref().map(|hit| &hit.fix),
+                        expected.as_ref().map(|hit| &hit.fix),
+                    ) {
+                        // Equal is not enough: the text shown must be the record's.
+                        assert_eq!(actual.to_string(), expected.to_string(), "{text}");
+                    }
+                    hits += usize::from(expected.is_some());
+                }
+            }
+            assert!(hits >= 15, "{hits} hits: the cases must exercise the fixes");
+        }
     }
 
     // ---- Exhaustive checks against two independent formulations ------------------------------

@@ -43,9 +43,15 @@ impl Table {
         let columns = self.header.len();
         let mut widths: Vec<usize> = self.header.iter().map(|cell| text_width(cell)).collect();
         let mut lines = 2;
+        // Most rows are one line: they are written without splitting their cells into lines.
+        let mut one_line = Vec::with_capacity(self.rows.len());
         for row in &self.rows {
             let mut height = 1;
             for (index, cell) in row.iter().enumerate().take(columns) {
+                if is_one_line(cell) {
+                    widths[index] = widths[index].max(text_width(cell));
+                    continue;
+                }
                 let mut count = 0;
                 for line in cell.lines() {
                     widths[index] = widths[index].max(text_width(line));
@@ -54,6 +60,7 @@ impl Table {
                 height = height.max(count);
             }
             lines += height;
+            one_line.push(row.iter().all(|cell| is_one_line(cell)));
         }
         // Every line is at most as long as the widest row, in bytes for ASCII text: one
         // allocation for the whole table in the usual case.
@@ -65,12 +72,20 @@ impl Table {
             if index > 0 {
                 rule.push_str("  ");
             }
-            push_repeated(&mut rule, '-', *width);
+            push_run(&mut rule, DASHES, *width);
         }
         out.push_str(rule.trim_end());
         out.push('\n');
         let mut cells: Vec<std::str::Lines<'_>> = Vec::with_capacity(columns);
-        for row in &self.rows {
+        for (row, one_line) in self.rows.iter().zip(one_line) {
+            if one_line {
+                write_row(
+                    out,
+                    (0..columns).map(|column| row.get(column).map_or("", String::as_str)),
+                    &widths,
+                );
+                continue;
+            }
             cells.clear();
             cells.extend(
                 (0..columns).map(|column| row.get(column).map_or("", String::as_str).lines()),
@@ -100,8 +115,21 @@ fn text_width(text: &str) -> usize {
     }
 }
 
-fn push_repeated(out: &mut String, fill: char, count: usize) {
-    out.extend(std::iter::repeat_n(fill, count));
+/// Whether `cell` is shown on one line: `str::lines` gives it back whole (or nothing when empty).
+fn is_one_line(cell: &str) -> bool {
+    !cell.bytes().any(|byte| byte == b'\n' || byte == b'\r')
+}
+
+const SPACES: &str = "                                                                ";
+const DASHES: &str = "----------------------------------------------------------------";
+
+/// `count` characters of `run` (one ASCII character repeated), pushed a slice at a time.
+fn push_run(out: &mut String, run: &str, mut count: usize) {
+    while count > 0 {
+        let step = count.min(run.len());
+        out.push_str(&run[..step]);
+        count -= step;
+    }
 }
 
 /// One line: each cell left-aligned in its column, two spaces between columns, the last cell
@@ -111,7 +139,7 @@ fn write_row<'a>(out: &mut String, cells: impl Iterator<Item = &'a str>, widths:
     for ((index, width), cell) in widths.iter().enumerate().zip(cells) {
         out.push_str(cell);
         if index + 1 < widths.len() {
-            push_repeated(out, ' ', width.saturating_sub(text_width(cell)) + 2);
+            push_run(out, SPACES, width.saturating_sub(text_width(cell)) + 2);
         }
     }
     let kept = out[start..].trim_end().len();
@@ -148,9 +176,10 @@ mod tests {
         table.push(["Ünïcödé", "y"]);
         // A cell beyond the header is not shown, but its lines still give the row its height.
         table.push(["ab", "", "hidden\nhidden"]);
+        table.push(["crlf", "a\r\nb"]);
         assert_eq!(
             table.render(),
-            "Name     Note\n-------  ----\né        x\nÜnïcödé  y\nab\n\n"
+            "Name     Note\n-------  ----\né        x\nÜnïcödé  y\nab\n\ncrlf     a\n         b\n"
         );
     }
 }

@@ -298,6 +298,10 @@ fn apply_ignore_rules(
     options: &AuditOptions<'_>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<IgnoredFinding> {
+    if options.ignore.is_empty() {
+        // Nothing to hide or report: the findings stay where they are.
+        return Vec::new();
+    }
     let mut used = vec![false; options.ignore.len()];
     let mut ignored = Vec::new();
     for package in vulnerable.iter_mut() {

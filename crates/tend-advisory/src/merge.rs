@@ -24,8 +24,8 @@
 //! Findings come out sorted by id. Withdrawn records never reach this point
 //! ([`crate::match_advisory`] skips them).
 
-use std::collections::BTreeMap;
 use std::collections::BTreeSet;
+use std::collections::{BTreeMap, HashMap};
 
 use tend_model::{AdvisoryId, AdvisoryIdKind, AdvisorySeverity, Finding, Fix, MatchKind};
 
@@ -44,7 +44,8 @@ pub struct Hit<'a> {
 pub fn merge_hits(hits: Vec<Hit<'_>>) -> Vec<Finding> {
     // Union-find over the hits, joined through every id a record is known by.
     let mut parent: Vec<usize> = (0..hits.len()).collect();
-    let mut owner: BTreeMap<&AdvisoryId, usize> = BTreeMap::new();
+    // Only looked up, never iterated: a hash map, whose order does not reach the result.
+    let mut owner: HashMap<&AdvisoryId, usize> = HashMap::with_capacity(hits.len() * 4);
     for (index, hit) in hits.iter().enumerate() {
         let advisory: &Advisory = hit.advisory;
         for id in advisory.ids() {

@@ -318,21 +318,26 @@ fn read_dist_version(
     input: &mut Reader<'_>,
     cache: &mut VersionCache,
 ) -> Result<DistVersion, Malformed> {
-    // The key is the tag and the text as stored, so both kinds share one cache.
-    let before = input.clone();
-    let tag = input.u8()?;
-    let text = input.str()?;
-    let encoded = before
-        .clone()
-        .take(before.remaining() - input.remaining())?;
+    // The key is the tag, the length and the text as stored, so both kinds share one cache and
+    // a zero-padded key cannot stand for two encodings.
+    let rest = input.rest();
+    let encoded_len = match rest {
+        // A text shorter than 128 bytes has a one-byte length: the common case, looked up
+        // before the text is checked as UTF-8 (a cached key was checked when it was parsed).
+        [_, len, ..] if *len < 0x80 => 2 + usize::from(*len),
+        _ => usize::MAX,
+    };
+    let cacheable = encoded_len <= KEY_LEN && encoded_len <= rest.len();
     let mut key = [0u8; KEY_LEN];
-    let cacheable = encoded.len() <= KEY_LEN;
     if cacheable {
-        key[..encoded.len()].copy_from_slice(encoded);
+        key[..encoded_len].copy_from_slice(&rest[..encoded_len]);
         if let Some(version) = cache.versions.get(&key) {
+            input.take(encoded_len)?;
             return Ok(version.clone());
         }
     }
+    let tag = input.u8()?;
+    let text = input.str()?;
     let version = match tag {
         0 => Version::from_str(text)
             .map(DistVersion::Pep440)

@@ -20,7 +20,7 @@ use tend_model::{
 use crate::text::counted;
 use crate::DisplayOptions;
 
-pub use json::audit_json;
+pub use json::{audit_json, audit_json_text};
 pub use markdown::audit_markdown;
 pub use table::audit_table;
 

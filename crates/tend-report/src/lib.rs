@@ -16,4 +16,6 @@ pub use table::Table;
 pub use text::{check_table, inventory_table, DisplayOptions};
 
 // The audit report (issue 4).
-pub use audit::{audit_json, audit_markdown, audit_table, AuditSummary, RatingCounts};
+pub use audit::{
+    audit_json, audit_json_text, audit_markdown, audit_table, AuditSummary, RatingCounts,
+};

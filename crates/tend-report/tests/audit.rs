@@ -536,3 +536,13 @@ fn text_matches_resolved_versions_and_stale_data_are_spelled_out() {
         "1 vulnerability (1 unknown) in 1 of 3 packages"
     );
 }
+
+#[test]
+fn json_text_is_the_pretty_printed_json_document() {
+    for report in [realistic(), all_clear(3), all_clear_but_not_audited()] {
+        let mut expected =
+            serde_json::to_string_pretty(&tend_report::audit_json(&report, now())).unwrap();
+        expected.push('\n');
+        assert_eq!(tend_report::audit_json_text(&report, now()), expected);
+    }
+}

@@ -42,11 +42,7 @@ pub fn run(
             print_warnings(&inventory.diagnostics);
             tend_report::audit_table(&report, now, &settings.display())
         }
-        ReportFormat::Json => {
-            let mut text = serde_json::to_string_pretty(&tend_report::audit_json(&report, now))?;
-            text.push('\n');
-            text
-        }
+        ReportFormat::Json => tend_report::audit_json_text(&report, now),
         ReportFormat::Markdown => tend_report::audit_markdown(&report, now, &settings.display()),
     };
     crate::output::write(args.output.as_deref(), &text)?;

@@ -74,16 +74,17 @@ pub fn load_local(
     if paths.is_empty() && database.is_none() {
         anyhow::bail!(NoDatabase(no_database_message(&root)));
     }
+    if let Some(missing) = paths.iter().find(|path| !path.exists()) {
+        anyhow::bail!(UsageError(format!(
+            "the advisory source `{}` does not exist",
+            missing.display()
+        )));
+    }
     let mut data = AdvisoryData::default();
-    for path in &paths {
-        if !path.exists() {
-            anyhow::bail!(UsageError(format!(
-                "the advisory source `{}` does not exist",
-                path.display()
-            )));
-        }
-        let view = Database::open_path(&root, path, now)?;
-        data.merge(view.load(names)?);
+    if !paths.is_empty() {
+        // One view over every path: its load already keeps one copy of a record in several.
+        let (view, _) = Database::open_paths(&root, &paths, now)?;
+        data = view.load(names)?;
     }
     if let Some(database) = database {
         data.merge(database.load(names)?);

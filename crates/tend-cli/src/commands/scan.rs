@@ -22,7 +22,6 @@ pub fn run(args: &ScanArgs, config: Option<&Path>, cache_dir: Option<&Path>) -> 
     // neither, the scan says so rather than failing: the other stages still have news.
     let cache_dir = crate::settings::cache_dir(cache_dir)?;
     let targets = tend_advisory::select_targets(&inventory);
-    let mut not_run = None;
     let audit = match super::advisory_data::load_local(
         &[],
         &settings.policy,
@@ -35,16 +34,13 @@ pub fn run(args: &ScanArgs, config: Option<&Path>, cache_dir: Option<&Path>) -> 
             &data,
             &super::audit::audit_options(&settings, now),
         )),
-        Err(error) if error.downcast_ref::<NoDatabase>().is_some() => {
-            not_run = Some("no advisory database; run `tend db update`".to_string());
-            None
-        }
+        Err(error) if error.downcast_ref::<NoDatabase>().is_some() => None,
         Err(error) => return Err(error),
     };
-    let stage = match (&audit, &not_run) {
-        (Some(report), _) => AuditStage::Ran { report, now },
-        (None, reason) => AuditStage::NotRun {
-            reason: reason.as_deref().unwrap_or_default(),
+    let stage = match &audit {
+        Some(report) => AuditStage::Ran { report, now },
+        None => AuditStage::NotRun {
+            reason: "no advisory database; run `tend db update`",
         },
     };
 

@@ -68,6 +68,12 @@ pub enum Code {
     IgnoreExpired,
     /// An ignore rule that matched no finding.
     IgnoreUnused,
+    /// A package no configured index knows: a typo, or a name open to dependency confusion.
+    UnknownPackage,
+    /// The installed or pinned release has been yanked from its index (PEP 592).
+    YankedRelease,
+    /// An index did not answer usefully for a package; it was not compared.
+    IndexError,
 }
 
 impl Code {
@@ -91,6 +97,9 @@ impl Code {
         Self::StaleDatabase,
         Self::IgnoreExpired,
         Self::IgnoreUnused,
+        Self::UnknownPackage,
+        Self::YankedRelease,
+        Self::IndexError,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -114,6 +123,9 @@ impl Code {
             Self::StaleDatabase => "stale-database",
             Self::IgnoreExpired => "ignore-expired",
             Self::IgnoreUnused => "ignore-unused",
+            Self::UnknownPackage => "unknown-package",
+            Self::YankedRelease => "yanked-release",
+            Self::IndexError => "index-error",
         }
     }
 }

@@ -15,6 +15,7 @@ mod hash;
 mod inventory;
 mod location;
 mod marker;
+mod outdated;
 mod requirement;
 
 pub use advisory::{
@@ -31,6 +32,10 @@ pub use hash::{Hash, HashAlgorithm, HashParseError};
 pub use inventory::{Environment, Inventory, Package, SourceFile, SourceOptions};
 pub use location::Location;
 pub use marker::{marker_to_string, serialize_marker};
+pub use outdated::{
+    ChangeKind, CurrentOrigin, IndexDataInfo, NotChecked, NotCheckedReason, OutdatedPackage,
+    OutdatedReport, OutdatedSettings, ReleaseInfo, Skipped, Strategy, UnknownPackage,
+};
 pub use requirement::{check_requirement_names, parse_requirement, RequirementParseError};
 
 pub use jiff;

@@ -11,7 +11,7 @@ mod table;
 mod text;
 
 pub use json::{check_json, inventory_json, SCHEMA_VERSION};
-pub use scan::{scan_json, scan_text, AuditStage, ScanSummary};
+pub use scan::{scan_json, scan_text, AuditStage, OutdatedStage, ScanSummary};
 pub use table::Table;
 pub use text::{check_table, inventory_table, DisplayOptions};
 
@@ -19,3 +19,7 @@ pub use text::{check_table, inventory_table, DisplayOptions};
 pub use audit::{
     audit_json, audit_json_text, audit_markdown, audit_table, AuditSummary, RatingCounts,
 };
+
+// The outdated report (issue 5). OWNER: helper "outdated-report".
+mod outdated;
+pub use outdated::{outdated_json, outdated_json_text, outdated_markdown, outdated_table};

@@ -21,6 +21,18 @@ pub enum AuditStage<'a> {
     },
 }
 
+/// The outdated stage of a scan: its report, or why it did not run.
+/// OWNER of the rendering: helper "outdated-report".
+#[derive(Debug, Clone, Copy)]
+pub enum OutdatedStage<'a> {
+    Ran {
+        report: &'a tend_model::OutdatedReport,
+    },
+    NotRun {
+        reason: &'a str,
+    },
+}
+
 /// Counts behind the summary, shared by the text and JSON forms.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScanSummary {
@@ -71,9 +83,11 @@ pub fn scan_text(
     findings: &[Diagnostic],
     summary: &ScanSummary,
     audit: AuditStage<'_>,
+    outdated: OutdatedStage<'_>,
     next: &str,
     options: &DisplayOptions,
 ) -> String {
+    let _ = outdated;
     let mut out = String::new();
     match &inventory.environment {
         Some(environment) => {
@@ -194,8 +208,10 @@ pub fn scan_json(
     findings: &[Diagnostic],
     summary: &ScanSummary,
     audit: AuditStage<'_>,
+    outdated: OutdatedStage<'_>,
     next: &str,
 ) -> serde_json::Value {
+    let _ = outdated;
     let (audit, audit_not_run) = match audit {
         AuditStage::Ran { report, now } => (Some(crate::audit_json(report, now)), None),
         AuditStage::NotRun { reason } => (None, Some(reason)),

@@ -63,6 +63,9 @@ pub fn run(args: &ScanArgs, config: Option<&Path>, cache_dir: Option<&Path>) -> 
                 &report.findings,
                 &summary,
                 stage,
+                tend_report::OutdatedStage::NotRun {
+                    reason: "not wired yet",
+                },
                 &next,
                 &settings.display(),
             )
@@ -72,6 +75,9 @@ pub fn run(args: &ScanArgs, config: Option<&Path>, cache_dir: Option<&Path>) -> 
                 &report.findings,
                 &summary,
                 stage,
+                tend_report::OutdatedStage::NotRun {
+                    reason: "not wired yet",
+                },
                 &next,
             ))?;
             text.push('\n');

@@ -40,13 +40,28 @@ pub(crate) struct CacheKey(String);
 impl CacheKey {
     /// Key of a GET: the URL without credentials or fragment, and the `Accept` header when the
     /// caller negotiates a format (the simple API answers HTML or JSON at one URL).
+    #[cfg(test)]
     pub(crate) fn get(url: &url::Url, accept: Option<&str>) -> Self {
+        Self::get_transformed(url, accept, None)
+    }
+
+    /// Key of a GET whose body is stored through a transform: the transform's id is part of
+    /// the key, so raw and derived bodies (or two versions of a derivation) never mix.
+    pub(crate) fn get_transformed(
+        url: &url::Url,
+        accept: Option<&str>,
+        transform: Option<&str>,
+    ) -> Self {
         let mut hasher = Sha256::new();
         hasher.update(b"GET ");
         hasher.update(url.as_str().as_bytes());
         if let Some(accept) = accept {
             hasher.update(b"\naccept: ");
             hasher.update(accept.as_bytes());
+        }
+        if let Some(transform) = transform {
+            hasher.update(b"\ntransform: ");
+            hasher.update(transform.as_bytes());
         }
         Self(hex(&hasher.finalize()))
     }

@@ -118,7 +118,11 @@ impl HttpClient {
     pub async fn get_with(&self, url: &Url, options: &GetOptions) -> Result<Response, HttpError> {
         let target = Target::new(url);
         let mode = options.cache_mode.unwrap_or(self.inner.options.cache_mode);
-        let key = CacheKey::get(&target.url, options.accept.as_deref());
+        let key = CacheKey::get_transformed(
+            &target.url,
+            options.accept.as_deref(),
+            options.transform.as_ref().map(|transform| transform.id),
+        );
         let cached = self.read_cache(&key).await;
         let now = self.now();
 
@@ -177,10 +181,20 @@ impl HttpClient {
             return Ok(cached_response(target, entry, now));
         }
 
-        let body = match received.body {
+        let mut body = match received.body {
             Body::Memory(body) => body,
             Body::Empty | Body::File(..) => Vec::new(),
         };
+        if let Some(transform) = &options.transform {
+            if received.status == StatusCode::OK {
+                body = (transform.apply)(&body, &received.headers).map_err(|message| {
+                    HttpError::Transform {
+                        url: target.redacted.clone(),
+                        message,
+                    }
+                })?;
+            }
+        }
         if CacheControl::from_headers(&received.headers).no_store {
             self.remove_cache(target, key).await?;
         } else if received.status == StatusCode::OK {

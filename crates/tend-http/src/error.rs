@@ -45,6 +45,9 @@ pub enum HttpError {
         #[source]
         source: reqwest::Error,
     },
+    /// The caller's [`Transform`](crate::Transform) found the body unusable.
+    #[error("{url}: {message}")]
+    Transform { url: RedactedUrl, message: String },
     /// The server answered with a status that is not a success (after retries for 429/5xx).
     #[error("{url} answered {status}{}", attempts_note(*attempts))]
     Status {
@@ -116,7 +119,8 @@ impl HttpError {
             | Self::Cache { url, .. }
             | Self::Write { url, .. }
             | Self::Encode { url, .. }
-            | Self::Json { url, .. } => Some(url),
+            | Self::Json { url, .. }
+            | Self::Transform { url, .. } => Some(url),
         }
     }
 

@@ -46,7 +46,7 @@ pub use client::HttpClient;
 pub use error::HttpError;
 pub use options::{CacheMode, ClientOptions, Clock};
 pub use redact::RedactedUrl;
-pub use response::{Download, GetOptions, PostCache, Response, Validators};
+pub use response::{Download, GetOptions, PostCache, Response, Transform, TransformFn, Validators};
 
 pub use reqwest::StatusCode;
 pub use url::Url;

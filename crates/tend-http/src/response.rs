@@ -106,6 +106,50 @@ pub struct GetOptions {
     pub accept: Option<String>,
     /// Overrides the client's cache mode for this request (to refresh one package, say).
     pub cache_mode: Option<CacheMode>,
+    /// Turns a 200's body into what is stored and returned; see [`Transform`].
+    pub transform: Option<Transform>,
+}
+
+/// The function a [`Transform`] applies: the received body and its (lower-case) headers in,
+/// the body to keep out, or a message saying why the body is unusable.
+pub type TransformFn =
+    dyn Fn(&[u8], &BTreeMap<String, String>) -> Result<Vec<u8>, String> + Send + Sync;
+
+/// A function applied to a successful body before it is stored in the cache and returned, so
+/// that the cache keeps a compact derived form (the releases of a large index page, say)
+/// instead of bytes that would be parsed again on every hit.
+///
+/// The `id` is part of the cache key: change it whenever the output of the function changes,
+/// and entries of the old form are no longer read. A 304 keeps the stored (derived) body. A
+/// failing transform fails the request with [`HttpError::Transform`] and stores nothing.
+#[derive(Clone)]
+pub struct Transform {
+    pub id: &'static str,
+    pub apply: std::sync::Arc<TransformFn>,
+}
+
+impl Transform {
+    pub fn new(
+        id: &'static str,
+        apply: impl Fn(&[u8], &BTreeMap<String, String>) -> Result<Vec<u8>, String>
+            + Send
+            + Sync
+            + 'static,
+    ) -> Self {
+        Self {
+            id,
+            apply: std::sync::Arc::new(apply),
+        }
+    }
+}
+
+impl std::fmt::Debug for Transform {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("Transform")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
 }
 
 impl GetOptions {
@@ -118,6 +162,12 @@ impl GetOptions {
     #[must_use]
     pub fn cache_mode(mut self, mode: CacheMode) -> Self {
         self.cache_mode = Some(mode);
+        self
+    }
+
+    #[must_use]
+    pub fn transform(mut self, transform: Transform) -> Self {
+        self.transform = Some(transform);
         self
     }
 }

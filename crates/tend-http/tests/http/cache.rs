@@ -404,3 +404,67 @@ async fn unwritable_cache_is_an_error_naming_the_url_and_the_path() {
         "{text}"
     );
 }
+
+fn upper_case() -> tend_http::Transform {
+    tend_http::Transform::new("upper-v1", |body, headers| {
+        if headers.get("content-type").map(String::as_str) != Some("text/html") {
+            return Err("expected an HTML page".to_string());
+        }
+        Ok(body.to_ascii_uppercase())
+    })
+}
+
+#[tokio::test]
+async fn a_transformed_body_is_what_is_stored_revalidated_and_returned() {
+    let server = TestServer::start(Routes::new().route("/simple/flask/", index_resource()));
+    let cache = tempfile::tempdir().unwrap();
+    let clock = TestClock::new();
+    let client = cached_client(cache.path(), CacheMode::Normal, &clock);
+    let target = url(&server, "/simple/flask/");
+    let options = GetOptions::default().transform(upper_case());
+
+    let first = client.get_with(&target, &options).await.unwrap();
+    assert_eq!(first.body, b"<HTML>FLASK</HTML>");
+    let fresh = client.get_with(&target, &options).await.unwrap();
+    assert!(fresh.from_cache);
+    assert_eq!(fresh.body, b"<HTML>FLASK</HTML>");
+    assert_eq!(server.count("/simple/flask/"), 1);
+
+    // The raw body is kept under another key: a plain GET does not see the derived one.
+    let raw = client.get(&target).await.unwrap();
+    assert!(!raw.from_cache);
+    assert_eq!(raw.body, b"<html>flask</html>");
+
+    // After expiry a 304 keeps the derived body without running the transform again.
+    clock.advance(61);
+    let revalidated = client.get_with(&target, &options).await.unwrap();
+    assert!(revalidated.from_cache);
+    assert_eq!(revalidated.body, b"<HTML>FLASK</HTML>");
+    assert_eq!(server.count("/simple/flask/"), 3);
+}
+
+#[tokio::test]
+async fn a_failing_transform_fails_the_request_and_stores_nothing() {
+    let server = TestServer::start(
+        Routes::new().route(
+            "/simple/flask/",
+            Resource::new("{}")
+                .cache_control("max-age=60")
+                .content_type("application/json"),
+        ),
+    );
+    let cache = tempfile::tempdir().unwrap();
+    let clock = TestClock::new();
+    let client = cached_client(cache.path(), CacheMode::Normal, &clock);
+    let target = url(&server, "/simple/flask/");
+    let options = GetOptions::default().transform(upper_case());
+
+    let error = client.get_with(&target, &options).await.unwrap_err();
+    assert!(matches!(error, HttpError::Transform { .. }), "{error:?}");
+    assert!(
+        error.to_string().contains("expected an HTML page"),
+        "{error}"
+    );
+    client.get_with(&target, &options).await.unwrap_err();
+    assert_eq!(server.count("/simple/flask/"), 2);
+}

@@ -132,7 +132,14 @@ impl HttpClient {
                 url: target.redacted,
             }),
             (CacheMode::Normal, Some(entry))
-                if freshness::is_fresh(&entry.meta.headers, entry.meta.stored_at, now) =>
+                if freshness::is_fresh_or(
+                    &entry.meta.headers,
+                    entry.meta.stored_at,
+                    now,
+                    options
+                        .heuristic_freshness
+                        .and_then(|lifetime| jiff::SignedDuration::try_from(lifetime).ok()),
+                ) =>
             {
                 Ok(cached_response(&target, entry, now))
             }

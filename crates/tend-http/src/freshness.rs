@@ -52,7 +52,18 @@ pub(crate) fn parse_http_date(value: &str) -> Option<Timestamp> {
 
 /// How long a response stays fresh after it was received: `max-age`, else `Expires - Date`,
 /// else zero (no heuristic freshness: without explicit rules tend revalidates).
+#[cfg(test)]
 pub(crate) fn freshness_lifetime(headers: &BTreeMap<String, String>) -> SignedDuration {
+    freshness_lifetime_or(headers, None)
+}
+
+/// [`freshness_lifetime`], with `heuristic` as the lifetime of a response that gives neither
+/// `max-age` nor `Expires` (RFC 9111 §4.2.2 lets a cache pick one; `no-cache` and `no-store`
+/// still win).
+pub(crate) fn freshness_lifetime_or(
+    headers: &BTreeMap<String, String>,
+    heuristic: Option<SignedDuration>,
+) -> SignedDuration {
     let control = CacheControl::from_headers(headers);
     if control.no_cache || control.no_store {
         return SignedDuration::ZERO;
@@ -64,6 +75,7 @@ pub(crate) fn freshness_lifetime(headers: &BTreeMap<String, String>) -> SignedDu
     let date = headers.get("date").and_then(|value| parse_http_date(value));
     match (expires, date) {
         (Some(Some(expires)), Some(date)) => expires.duration_since(date).max(SignedDuration::ZERO),
+        (None, _) => heuristic.unwrap_or(SignedDuration::ZERO),
         // An invalid `Expires` (often "0" or "-1") means already expired.
         _ => SignedDuration::ZERO,
     }
@@ -71,17 +83,28 @@ pub(crate) fn freshness_lifetime(headers: &BTreeMap<String, String>) -> SignedDu
 
 /// Whether a response received at `stored_at` with `headers` may be served at `now`
 /// without asking the server.
+#[cfg(test)]
 pub(crate) fn is_fresh(
     headers: &BTreeMap<String, String>,
     stored_at: Timestamp,
     now: Timestamp,
+) -> bool {
+    is_fresh_or(headers, stored_at, now, None)
+}
+
+/// [`is_fresh`] with a heuristic lifetime (see [`freshness_lifetime_or`]).
+pub(crate) fn is_fresh_or(
+    headers: &BTreeMap<String, String>,
+    stored_at: Timestamp,
+    now: Timestamp,
+    heuristic: Option<SignedDuration>,
 ) -> bool {
     let age_at_arrival = headers
         .get("age")
         .and_then(|value| value.trim().parse::<i64>().ok())
         .map_or(SignedDuration::ZERO, SignedDuration::from_secs);
     let resident = now.duration_since(stored_at).max(SignedDuration::ZERO);
-    freshness_lifetime(headers) > age_at_arrival + resident
+    freshness_lifetime_or(headers, heuristic) > age_at_arrival + resident
 }
 
 /// The wait a `Retry-After` value asks for: delay seconds or an HTTP date.
@@ -171,6 +194,20 @@ mod tests {
             assert!(!is_fresh(&h, at(0), at(0)), "{value}");
         }
         assert!(!is_fresh(&headers(&[]), at(0), at(0)));
+    }
+
+    #[test]
+    fn heuristic_lifetime_applies_only_without_explicit_rules() {
+        let ten_minutes = Some(SignedDuration::from_secs(600));
+        let none = headers(&[]);
+        assert!(is_fresh_or(&none, at(0), at(599), ten_minutes));
+        assert!(!is_fresh_or(&none, at(0), at(600), ten_minutes));
+        let explicit = headers(&[("cache-control", "max-age=10")]);
+        assert!(!is_fresh_or(&explicit, at(0), at(10), ten_minutes));
+        let no_cache = headers(&[("cache-control", "no-cache")]);
+        assert!(!is_fresh_or(&no_cache, at(0), at(1), ten_minutes));
+        let bad_expires = headers(&[("expires", "0"), ("date", "Mon, 23 Nov 2026 10:00:00 GMT")]);
+        assert!(!is_fresh_or(&bad_expires, at(0), at(1), ten_minutes));
     }
 
     #[test]

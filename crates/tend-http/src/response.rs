@@ -108,6 +108,10 @@ pub struct GetOptions {
     pub cache_mode: Option<CacheMode>,
     /// Turns a 200's body into what is stored and returned; see [`Transform`].
     pub transform: Option<Transform>,
+    /// How long an answer with neither `max-age` nor `Expires` counts as fresh (by default
+    /// not at all: it is revalidated every time). For resources whose server is known to
+    /// set a lifetime but may be reached through proxies that strip it.
+    pub heuristic_freshness: Option<std::time::Duration>,
 }
 
 /// The function a [`Transform`] applies: the received body and its (lower-case) headers in,
@@ -162,6 +166,12 @@ impl GetOptions {
     #[must_use]
     pub fn cache_mode(mut self, mode: CacheMode) -> Self {
         self.cache_mode = Some(mode);
+        self
+    }
+
+    #[must_use]
+    pub fn heuristic_freshness(mut self, lifetime: std::time::Duration) -> Self {
+        self.heuristic_freshness = Some(lifetime);
         self
     }
 

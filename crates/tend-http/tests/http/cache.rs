@@ -468,3 +468,27 @@ async fn a_failing_transform_fails_the_request_and_stores_nothing() {
     client.get_with(&target, &options).await.unwrap_err();
     assert_eq!(server.count("/simple/flask/"), 2);
 }
+
+#[tokio::test]
+async fn heuristic_freshness_covers_answers_without_a_lifetime() {
+    let server = TestServer::start(Routes::new().route(
+        "/simple/flask/",
+        Resource::new("<html>flask</html>").content_type("text/html"),
+    ));
+    let cache = tempfile::tempdir().unwrap();
+    let clock = TestClock::new();
+    let client = cached_client(cache.path(), CacheMode::Normal, &clock);
+    let target = url(&server, "/simple/flask/");
+    let options = GetOptions::default().heuristic_freshness(Duration::from_secs(600));
+
+    client.get_with(&target, &options).await.unwrap();
+    clock.advance(599);
+    assert!(client.get_with(&target, &options).await.unwrap().from_cache);
+    assert_eq!(server.count("/simple/flask/"), 1);
+    // Without the heuristic the same entry is fetched again.
+    assert!(!client.get(&target).await.unwrap().from_cache);
+    assert_eq!(server.count("/simple/flask/"), 2);
+    clock.advance(601);
+    client.get_with(&target, &options).await.unwrap();
+    assert_eq!(server.count("/simple/flask/"), 3);
+}

@@ -1,12 +1,40 @@
 //! [`IndexClient`]: project pages from every index, many projects at once.
 //! OWNER: helper "index-client".
+//!
+//! This module owns the conversation with an index: which URL a project's page lives at, the
+//! PEP 691 content negotiation, and what each outcome means for `tend outdated` (a page, an
+//! index that does not know the project, nothing cached in offline mode, or a failure whose
+//! message names the URL without its credentials). Retries, the bound on requests in flight
+//! and the disk cache are `tend-http`'s; parsing is [`crate::page`]'s.
+//!
+//! `file://` indexes are directories laid out like the simple API (`<dir>/<name>/index.json`
+//! or `index.html`), so that examples and air-gapped mirrors need no server.
 
+use std::io::Read as _;
+use std::path::Path;
+
+use futures_util::future::join_all;
+use futures_util::stream::{self, StreamExt};
 use jiff::Timestamp;
 use pep508_rs::PackageName;
-use tend_http::HttpClient;
+use tend_http::{GetOptions, HttpClient, HttpError, RedactedUrl, StatusCode, Url};
 
-use crate::page::ProjectPage;
+use crate::page::{parse_page, PageError, ProjectPage};
 use crate::settings::IndexUrl;
+
+/// PEP 691 negotiation: JSON preferred, the HTML variant of the same API next, and plain
+/// PEP 503 HTML from servers that know nothing of PEP 691.
+const ACCEPT: &str = "application/vnd.pypi.simple.v1+json, \
+                      application/vnd.pypi.simple.v1+html;q=0.2, \
+                      text/html;q=0.01";
+
+/// The content type a local `index.json` is read as.
+const JSON_CONTENT_TYPE: &str = "application/vnd.pypi.simple.v1+json";
+
+/// Projects asked about at once. Well above the HTTP client's bound on requests in flight, so
+/// projects answered from the cache are not kept waiting behind those on the network; the
+/// bound here only keeps a run over thousands of names from starting them all at once.
+const PROJECTS_AT_ONCE: usize = 256;
 
 /// What one index said about one project.
 #[derive(Debug, Clone)]
@@ -53,9 +81,21 @@ impl IndexClient {
     }
 
     /// One project from every index.
+    ///
+    /// Every index is asked, even once one has the project: pip merges the files of all its
+    /// indexes, so the comparison needs every answer (and an extra index that shadows a
+    /// private name is worth seeing).
     pub async fn project(&self, name: &PackageName) -> ProjectAnswer {
-        let _ = (&self.http, name);
-        unimplemented!("index-client helper")
+        let answers = join_all(
+            self.indexes
+                .iter()
+                .map(|index| async move { (index.redacted(), self.ask(index, name).await) }),
+        )
+        .await;
+        ProjectAnswer {
+            name: name.clone(),
+            answers,
+        }
     }
 
     /// Many projects at once (the HTTP client bounds requests in flight); `progress` is
@@ -65,7 +105,290 @@ impl IndexClient {
         names: &[PackageName],
         progress: &(dyn Fn(usize) + Sync),
     ) -> Vec<ProjectAnswer> {
-        let _ = (names, progress);
-        unimplemented!("index-client helper")
+        let mut answers: Vec<Option<ProjectAnswer>> = vec![None; names.len()];
+        let mut pending = stream::iter(names.iter().enumerate())
+            .map(|(position, name)| async move { (position, self.project(name).await) })
+            .buffer_unordered(PROJECTS_AT_ONCE);
+        let mut done = 0;
+        while let Some((position, answer)) = pending.next().await {
+            answers[position] = Some(answer);
+            done += 1;
+            progress(done);
+        }
+        // The stream yields once per name, so every slot is filled; `flatten` keeps that
+        // from being a panic path.
+        answers.into_iter().flatten().collect()
+    }
+
+    async fn ask(&self, index: &IndexUrl, name: &PackageName) -> PageAnswer {
+        match index.url.scheme() {
+            "http" | "https" => self.ask_server(&index.url, name).await,
+            "file" => self.ask_directory(&index.url, name).await,
+            scheme => PageAnswer::Failed {
+                message: format!(
+                    "{}: the scheme `{scheme}` is not supported; expected an `https`, `http` or \
+                     `file` index URL",
+                    index.redacted()
+                ),
+            },
+        }
+    }
+
+    /// `GET <index>/<name>/`, through the cache.
+    async fn ask_server(&self, index: &Url, name: &PackageName) -> PageAnswer {
+        let url = match project_url(index, name) {
+            Ok(url) => url,
+            Err(message) => return PageAnswer::Failed { message },
+        };
+        let options = GetOptions::default().accept(ACCEPT);
+        let response = match self.http.get_with(&url, &options).await {
+            Ok(response) => response,
+            Err(error) => return answer_to_error(&error, &url),
+        };
+        if response.status != StatusCode::OK {
+            // Another success (204, 203…) holds no page we know how to read.
+            return PageAnswer::Failed {
+                message: format!(
+                    "{} answered {}; expected 200 with a project page",
+                    response.url, response.status
+                ),
+            };
+        }
+        match parse_page(
+            &response.body,
+            response.content_type(),
+            &without_userinfo(&url),
+        ) {
+            Ok(page) => PageAnswer::Found {
+                page,
+                from_cache: response.from_cache,
+                stored_at: response.stored_at,
+            },
+            Err(error) => PageAnswer::Failed {
+                message: page_error_text(&error),
+            },
+        }
+    }
+
+    /// `<dir>/<name>/index.json`, else `index.html`; no `<dir>/<name>` is a project the index
+    /// does not know.
+    async fn ask_directory(&self, index: &Url, name: &PackageName) -> PageAnswer {
+        let Ok(root) = index.to_file_path() else {
+            return PageAnswer::Failed {
+                message: format!("{}: not a local directory path", RedactedUrl::new(index)),
+            };
+        };
+        let name = name.clone();
+        // A file's modification time should always be there; if a platform gives none, the
+        // page counts as read now.
+        let now = self.http.options().clock.now();
+        tokio::task::spawn_blocking(move || read_directory_page(&root, &name, now))
+            .await
+            .unwrap_or_else(|error| PageAnswer::Failed {
+                message: format!(
+                    "reading the local index {} failed: {error}",
+                    RedactedUrl::new(index)
+                ),
+            })
+    }
+}
+
+/// `<index>/<name>/`. Index URLs end in `/` by the settings' rules; one that does not is
+/// treated as if it did rather than losing its last segment to the join.
+fn project_url(index: &Url, name: &PackageName) -> Result<Url, String> {
+    let mut base = index.clone();
+    if !base.path().ends_with('/') {
+        let path = format!("{}/", base.path());
+        base.set_path(&path);
+    }
+    base.join(&format!("{name}/")).map_err(|error| {
+        format!(
+            "{}: cannot form the URL of project `{name}`: {error}",
+            RedactedUrl::new(index)
+        )
+    })
+}
+
+/// The page's URL as links are resolved against it and errors show it: no credentials at all,
+/// so none end up in the files' URLs either.
+fn without_userinfo(url: &Url) -> Url {
+    let mut bare = url.clone();
+    // Both fail only for URLs without a host, which carry no userinfo.
+    let _ = bare.set_username("");
+    let _ = bare.set_password(None);
+    bare
+}
+
+fn answer_to_error(error: &HttpError, url: &Url) -> PageAnswer {
+    match error {
+        HttpError::Status { status, .. }
+            if *status == StatusCode::NOT_FOUND || *status == StatusCode::GONE =>
+        {
+            PageAnswer::NotFound
+        }
+        HttpError::Offline { .. } => PageAnswer::NotCached,
+        HttpError::Status { status, .. }
+            if *status == StatusCode::UNAUTHORIZED || *status == StatusCode::FORBIDDEN =>
+        {
+            let hint = if url.username().is_empty() && url.password().is_none() {
+                "the index wants credentials: give them in the index URL or in .netrc"
+            } else {
+                "the credentials given for this index were refused"
+            };
+            PageAnswer::Failed {
+                message: format!("{}; {hint}", error_text(error)),
+            }
+        }
+        _ => PageAnswer::Failed {
+            message: error_text(error),
+        },
+    }
+}
+
+/// The error and its causes on one line. Every URL in an `HttpError` is already redacted, and
+/// reqwest's causes are built without the URL.
+fn error_text(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        // reqwest repeats an inner error's text in its own; say each thing once.
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+fn page_error_text(error: &PageError) -> String {
+    let format = match error.format {
+        crate::page::PageFormat::Json => "JSON",
+        crate::page::PageFormat::Html => "HTML",
+    };
+    let location = match (error.line, error.column) {
+        (Some(line), Some(column)) => format!(", line {line}, column {column}"),
+        (Some(line), None) => format!(", line {line}"),
+        _ => String::new(),
+    };
+    format!(
+        "{}: unreadable {format} project page{location}: {}",
+        error.url, error.message
+    )
+}
+
+fn read_directory_page(root: &Path, name: &PackageName, now: Timestamp) -> PageAnswer {
+    if !root.is_dir() {
+        // Every project would come out "not found" (a finding of its own), which would blame
+        // the packages for a mistake in the settings.
+        return PageAnswer::Failed {
+            message: format!(
+                "the local index directory {} does not exist",
+                root.display()
+            ),
+        };
+    }
+    let project = root.join(name.as_ref());
+    for (file_name, content_type) in [
+        ("index.json", JSON_CONTENT_TYPE),
+        ("index.html", "text/html"),
+    ] {
+        let path = project.join(file_name);
+        match read_file(&path) {
+            Ok(Some((body, modified))) => {
+                return page_from_file(&path, &body, content_type, modified.unwrap_or(now));
+            }
+            Ok(None) => {}
+            Err(error) => {
+                return PageAnswer::Failed {
+                    message: error.to_string(),
+                }
+            }
+        }
+    }
+    if project.is_dir() {
+        PageAnswer::Failed {
+            message: format!(
+                "{} holds neither index.json nor index.html",
+                project.display()
+            ),
+        }
+    } else {
+        PageAnswer::NotFound
+    }
+}
+
+/// The file's bytes and modification time, or `None` when there is no such file.
+fn read_file(path: &Path) -> std::io::Result<Option<(Vec<u8>, Option<Timestamp>)>> {
+    let mut file = match fs_err::File::open(path) {
+        Ok(file) => file,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(error),
+    };
+    let modified = file
+        .metadata()
+        .ok()
+        .and_then(|metadata| metadata.modified().ok())
+        .and_then(|time| Timestamp::try_from(time).ok());
+    let mut body = Vec::new();
+    file.read_to_end(&mut body)?;
+    Ok(Some((body, modified)))
+}
+
+fn page_from_file(path: &Path, body: &[u8], content_type: &str, modified: Timestamp) -> PageAnswer {
+    let Ok(url) = Url::from_file_path(path) else {
+        return PageAnswer::Failed {
+            message: format!("{}: not an absolute path", path.display()),
+        };
+    };
+    match parse_page(body, Some(content_type), &url) {
+        Ok(page) => PageAnswer::Found {
+            page,
+            from_cache: false,
+            stored_at: modified,
+        },
+        Err(error) => PageAnswer::Failed {
+            message: page_error_text(&error),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(text: &str) -> PackageName {
+        PackageName::new(text.to_string()).unwrap()
+    }
+
+    #[test]
+    fn project_url_appends_the_normalised_name() {
+        let join = |index: &str, project: &str| {
+            project_url(&Url::parse(index).unwrap(), &name(project))
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(
+            join("https://host/simple/", "Zope.Interface"),
+            "https://host/simple/zope-interface/"
+        );
+        assert_eq!(
+            join("https://host/simple", "flask"),
+            "https://host/simple/flask/"
+        );
+        assert_eq!(
+            join("https://u:p@host/a/b/?x=1", "flask"),
+            "https://u:p@host/a/b/flask/"
+        );
+    }
+
+    #[test]
+    fn page_url_loses_its_credentials() {
+        let url = Url::parse("https://alice:s3cret@host/simple/flask/").unwrap();
+        assert_eq!(
+            without_userinfo(&url).as_str(),
+            "https://host/simple/flask/"
+        );
     }
 }

@@ -19,6 +19,13 @@ pub use discover::{load, load_file, ConfigFile};
 pub use error::{ConfigError, ConfigProblem};
 use tend_model::{IgnoreRuleRef, Location, PackageName, VersionSpecifiers};
 
+/// Parses a duration as the policy writes one (`90m`, `24h`, `7d`, `2w`: a whole number and a
+/// unit), for command-line flags that take the same values (`tend outdated --min-age`). The
+/// error says what was expected.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    raw::parse_duration(text)
+}
+
 /// The checked policy. Paths are resolved against the directory of the file they come from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Policy {

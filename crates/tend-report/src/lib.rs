@@ -22,4 +22,7 @@ pub use audit::{
 
 // The outdated report (issue 5). OWNER: helper "outdated-report".
 mod outdated;
-pub use outdated::{outdated_json, outdated_json_text, outdated_markdown, outdated_table};
+pub use outdated::{
+    outdated_json, outdated_json_text, outdated_markdown, outdated_table, ChangeCounts,
+    OutdatedSummary,
+};

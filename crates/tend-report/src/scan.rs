@@ -87,7 +87,6 @@ pub fn scan_text(
     next: &str,
     options: &DisplayOptions,
 ) -> String {
-    let _ = outdated;
     let mut out = String::new();
     match &inventory.environment {
         Some(environment) => {
@@ -147,6 +146,12 @@ pub fn scan_text(
         }
         AuditStage::Ran { report, now } => audit_lines(&mut out, report, now),
     }
+    match outdated {
+        OutdatedStage::NotRun { reason } => {
+            let _ = writeln!(out, "outdated     not run: {reason}");
+        }
+        OutdatedStage::Ran { report } => outdated_lines(&mut out, report),
+    }
     let _ = writeln!(out, "next         {next}");
     out
 }
@@ -191,6 +196,110 @@ fn audit_lines(out: &mut String, report: &AuditReport, now: Timestamp) {
     );
 }
 
+/// How many packages the outdated lines name before pointing at `tend outdated`.
+const OUTDATED_LISTED: usize = 5;
+/// How many characters of a yank reason the outdated lines show.
+const YANK_REASON_WIDTH: usize = 60;
+
+/// The outdated lines: the report's one-line summary, then the packages that most need a look
+/// (unknown to the index, yanked, the major updates furthest behind), then the data's age,
+/// counted to when the report was made.
+fn outdated_lines(out: &mut String, report: &tend_model::OutdatedReport) {
+    let summary = crate::OutdatedSummary::new(report);
+    let _ = writeln!(out, "outdated     {}", summary.message);
+    let mut rows: Vec<(&str, String)> = Vec::new();
+    let mut unknown: Vec<&tend_model::UnknownPackage> = report.unknown.iter().collect();
+    unknown.sort_by(|a, b| a.name.cmp(&b.name));
+    for package in unknown {
+        let current = package
+            .current
+            .as_ref()
+            .map(|version| format!(" {version}"))
+            .unwrap_or_default();
+        rows.push((
+            "unknown",
+            format!(
+                "{}{current}: no index knows it (typo or dependency confusion?)",
+                package.name
+            ),
+        ));
+    }
+    let mut packages: Vec<&tend_model::OutdatedPackage> = report.packages.iter().collect();
+    packages.sort_by(|a, b| a.name.cmp(&b.name));
+    for package in &packages {
+        let Some(release) = package
+            .current_release
+            .as_ref()
+            .filter(|release| release.yanked)
+        else {
+            continue;
+        };
+        let reason = release
+            .yank_reason
+            .as_deref()
+            .map(|reason| {
+                format!(
+                    " ({})",
+                    crate::outdated::truncate(reason, YANK_REASON_WIDTH)
+                )
+            })
+            .unwrap_or_default();
+        rows.push((
+            "yanked",
+            format!(
+                "{} {}: yanked from the index{reason}",
+                package.name, release.version
+            ),
+        ));
+    }
+    let mut major: Vec<&&tend_model::OutdatedPackage> = packages
+        .iter()
+        .filter(|package| package.change == Some(tend_model::ChangeKind::Major))
+        .collect();
+    major.sort_by(|a, b| b.behind.cmp(&a.behind).then_with(|| a.name.cmp(&b.name)));
+    for package in major {
+        let (Some(current), Some(latest)) = (&package.current, &package.latest) else {
+            continue;
+        };
+        rows.push((
+            "major",
+            format!(
+                "{} {current} -> {}, {} behind",
+                package.name,
+                latest.version,
+                crate::text::counted(package.behind, "release")
+            ),
+        ));
+    }
+    for (label, row) in rows.iter().take(OUTDATED_LISTED) {
+        let _ = writeln!(out, "  {label:<8} {row}");
+    }
+    if rows.len() > OUTDATED_LISTED {
+        let _ = writeln!(out, "  … and {} more", rows.len() - OUTDATED_LISTED);
+    }
+    let data = &report.data;
+    let age = report
+        .data
+        .oldest
+        .map(|oldest| crate::outdated::long_age(report.generated.duration_since(oldest)));
+    let line = if report.settings.offline {
+        match age {
+            Some(age) => format!("index data from the cache (--offline), up to {age} old"),
+            None => "index data from the cache (--offline)".to_string(),
+        }
+    } else {
+        let age = age
+            .map(|age| format!(", up to {age} old"))
+            .unwrap_or_default();
+        format!(
+            "index data: {} requested, {} from the cache{age}",
+            crate::text::counted(data.requests, "page"),
+            data.from_cache
+        )
+    };
+    let _ = writeln!(out, "             {line}");
+}
+
 #[derive(Serialize)]
 struct ScanDocument<'a> {
     schema_version: u32,
@@ -201,6 +310,11 @@ struct ScanDocument<'a> {
     audit: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     audit_not_run: Option<&'a str>,
+    /// The outdated stage: a `kind: "outdated"` document listing only the outdated packages,
+    /// or `null` when it did not run.
+    outdated: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outdated_not_run: Option<&'a str>,
     next: &'a str,
 }
 
@@ -211,10 +325,13 @@ pub fn scan_json(
     outdated: OutdatedStage<'_>,
     next: &str,
 ) -> serde_json::Value {
-    let _ = outdated;
     let (audit, audit_not_run) = match audit {
         AuditStage::Ran { report, now } => (Some(crate::audit_json(report, now)), None),
         AuditStage::NotRun { reason } => (None, Some(reason)),
+    };
+    let (outdated, outdated_not_run) = match outdated {
+        OutdatedStage::Ran { report } => (Some(crate::outdated::outdated_scan_json(report)), None),
+        OutdatedStage::NotRun { reason } => (None, Some(reason)),
     };
     serde_json::to_value(ScanDocument {
         schema_version: SCHEMA_VERSION,
@@ -223,6 +340,8 @@ pub fn scan_json(
         findings,
         audit,
         audit_not_run,
+        outdated,
+        outdated_not_run,
         next,
     })
     .unwrap_or_default()

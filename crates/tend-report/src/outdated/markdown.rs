@@ -274,9 +274,10 @@ fn rule(out: &mut String, columns: usize) {
     out.push('\n');
 }
 
-/// Text made safe for one table cell: on one line, `|` escaped, `<` written as an entity so
-/// that text from an index (a yank reason, an error message) is shown rather than taken as
-/// markup; `-` when empty.
+/// Text made safe for one table cell or line: on one line, `|` escaped, `<` written as an entity
+/// so that text from an index (a yank reason, an error message) is shown rather than taken as
+/// markup, and `*` and `_` escaped so that a redacted URL (`https://ci:****@…`) or a name such
+/// as `__init__` is not read as emphasis; `-` when empty.
 fn cell(text: &str) -> String {
     let text = one_line(text);
     if text.is_empty() {
@@ -285,7 +286,10 @@ fn cell(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for character in text.chars() {
         match character {
-            '|' => out.push_str("\\|"),
+            '|' | '*' | '_' => {
+                out.push('\\');
+                out.push(character);
+            }
             '<' => out.push_str("&lt;"),
             _ => out.push(character),
         }
@@ -304,5 +308,9 @@ mod tests {
             "broken \\| &lt;b>wheel&lt;/b> metadata"
         );
         assert_eq!(cell(" \n"), "-");
+        assert_eq!(
+            cell("https://ci:****@host/simple __init__"),
+            "https://ci:\\*\\*\\*\\*@host/simple \\_\\_init\\_\\_"
+        );
     }
 }

@@ -34,6 +34,9 @@ pub enum Command {
     Check(CheckArgs),
     /// Find known vulnerabilities (OSV advisories) in what the project installs and pins.
     Audit(AuditArgs),
+    /// Show which packages have newer releases on the package index, which release the update
+    /// strategy allows, and which packages the index does not know.
+    Outdated(OutdatedArgs),
     /// Manage the local advisory database.
     Db {
         #[command(subcommand)]
@@ -262,4 +265,85 @@ pub struct ScanArgs {
     pub selection: CheckSelection,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// How far `tend outdated` looks for an allowed update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StrategyArg {
+    /// Same major and minor version (1.4.2 -> 1.4.9).
+    Patch,
+    /// Same major version (1.4.2 -> 1.9.0).
+    Minor,
+    /// Any newer version.
+    Major,
+}
+
+/// Which package indexes to ask. Without these flags, tend reads the settings pip and uv users
+/// already have: the policy's `[index]` table, `UV_INDEX_URL`, `PIP_INDEX_URL`, `--index-url`
+/// in requirements files and `pip.conf` (docs/configuration.md gives the order).
+#[derive(Debug, Args, Default)]
+pub struct IndexArgs {
+    /// The primary package index: a simple repository API URL (PEP 503 / 691), or a local
+    /// directory holding one page per project. Credentials may be written in the URL; they are
+    /// never printed.
+    #[arg(long, value_name = "URL|DIR")]
+    pub index_url: Option<String>,
+
+    /// Another index to ask as well (repeatable).
+    #[arg(long = "extra-index-url", value_name = "URL|DIR")]
+    pub extra_index_urls: Vec<String>,
+
+    /// Ask no index but those given with `--extra-index-url`.
+    #[arg(long)]
+    pub no_index: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct OutdatedArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+
+    #[command(flatten)]
+    pub index: IndexArgs,
+
+    /// Consider pre-releases for every package (they are otherwise considered only for a
+    /// package whose current version is one).
+    #[arg(long)]
+    pub pre: bool,
+
+    /// The largest change an update may make, for the "allowed" column. The policy will own
+    /// this setting; until then the flag decides.
+    #[arg(long, value_enum, default_value_t = StrategyArg::Major)]
+    pub strategy: StrategyArg,
+
+    /// Skip releases uploaded less than this long ago, e.g. `3d`, `12h`, `2w` (units: m, h, d,
+    /// w).
+    #[arg(long, value_name = "DURATION", value_parser = parse_min_age)]
+    pub min_age: Option<std::time::Duration>,
+
+    /// Answer from the cache alone, whatever its age; say how old it is.
+    #[arg(long)]
+    pub offline: bool,
+
+    /// Ask the index again even for cached pages that are still fresh (conditionally, so an
+    /// unchanged page costs no body).
+    #[arg(long, conflicts_with = "offline")]
+    pub refresh: bool,
+
+    /// Exit with status 1 when a package is unknown to every index or could not be checked.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+
+    /// Write the output to this file instead of standard output (replaced atomically).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `--min-age`: the policy's durations, so the flag and the file read alike.
+fn parse_min_age(text: &str) -> Result<std::time::Duration, String> {
+    tend_policy::parse_duration(text)
 }

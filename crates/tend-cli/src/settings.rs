@@ -11,7 +11,7 @@ use tend_inventory::{EnvironmentRequest, InventoryRequest, ReadContext, SourceSe
 use tend_model::{Inventory, SourceKind};
 use tend_policy::{EnvironmentSetting, Policy};
 
-use crate::cli::{CheckKindArg, CheckSelection, ProjectArgs};
+use crate::cli::{CheckKindArg, CheckSelection, IndexArgs, ProjectArgs};
 
 /// The project directory and its policy.
 pub struct ProjectSettings {
@@ -236,4 +236,123 @@ pub fn now() -> Result<jiff::Timestamp> {
         }),
         _ => Ok(jiff::Timestamp::now()),
     }
+}
+
+/// The environment variables pip and uv read for their indexes, handed to `tend-index` as they
+/// are: that crate knows what each means and which wins.
+const INDEX_VARIABLES: [&str; 8] = [
+    "PIP_INDEX_URL",
+    "PIP_EXTRA_INDEX_URL",
+    "PIP_NO_INDEX",
+    "UV_INDEX_URL",
+    "UV_DEFAULT_INDEX",
+    "UV_EXTRA_INDEX_URL",
+    "UV_INDEX",
+    "UV_NO_INDEX",
+];
+
+/// The indexes of a run, from the flags, the policy's `[index]` table, the environment,
+/// `pip.conf`, the requirements files read and `.netrc`. A value that cannot be used (a bad
+/// URL in a variable, an unreadable `pip.conf` or `.netrc`) is a usage error naming where it
+/// was written.
+pub fn index_settings(
+    flags: &IndexArgs,
+    policy: &Policy,
+    inventory: &Inventory,
+) -> Result<tend_index::IndexSettings> {
+    let environment = index_environment()?;
+    let current_dir = std::env::current_dir().ok();
+    // The policy's `[index]` table is wired in once tend-policy has it.
+    let _ = policy;
+    let inputs = tend_index::SettingsInputs {
+        flag_index_url: flags.index_url.as_deref(),
+        flag_extra_index_urls: &flags.extra_index_urls,
+        flag_no_index: flags.no_index,
+        policy_index_url: None,
+        policy_extra_index_urls: Vec::new(),
+        environment,
+        requirements: inventory
+            .sources
+            .iter()
+            .map(|source| (source.path.as_path(), &source.options))
+            .collect(),
+        pip_conf_files: pip_conf_files(
+            inventory
+                .environment
+                .as_ref()
+                .map(|environment| environment.prefix.as_path()),
+        ),
+        netrc_file: netrc_file(),
+        current_dir: current_dir.as_deref(),
+    };
+    tend_index::IndexSettings::resolve(&inputs)
+        .map_err(|error| anyhow::Error::new(crate::diagnostics::UsageError(error.to_string())))
+}
+
+/// The index variables that are set. One that is not UTF-8 cannot be a URL or a flag value,
+/// so it is an error rather than a setting silently skipped.
+fn index_environment() -> Result<Vec<(&'static str, String)>> {
+    let mut set = Vec::new();
+    for name in INDEX_VARIABLES {
+        match std::env::var(name) {
+            Ok(value) => set.push((name, value)),
+            Err(std::env::VarError::NotPresent) => {}
+            Err(std::env::VarError::NotUnicode(_)) => {
+                anyhow::bail!(crate::diagnostics::UsageError(format!(
+                    "the environment variable {name} is not valid UTF-8; expected an index URL"
+                )));
+            }
+        }
+    }
+    Ok(set)
+}
+
+/// pip's configuration files on Unix, lowest precedence first: the global ones
+/// (`$XDG_CONFIG_DIRS/pip/pip.conf`, then `/etc/pip.conf`), the user's (`~/.pip/pip.conf`,
+/// then `$XDG_CONFIG_HOME/pip/pip.conf`), the environment's own (`<prefix>/pip.conf`), then
+/// `PIP_CONFIG_FILE`. As in pip, a `PIP_CONFIG_FILE` that exists replaces the user's files,
+/// and `PIP_CONFIG_FILE=/dev/null` turns every file off.
+fn pip_conf_files(environment_prefix: Option<&Path>) -> Vec<PathBuf> {
+    let variable = |name: &str| std::env::var_os(name).filter(|value| !value.is_empty());
+    let config_file = variable("PIP_CONFIG_FILE").map(PathBuf::from);
+    if config_file
+        .as_deref()
+        .is_some_and(|file| file == Path::new("/dev/null"))
+    {
+        return Vec::new();
+    }
+    let mut files = Vec::new();
+    let config_dirs =
+        variable("XDG_CONFIG_DIRS").unwrap_or_else(|| std::ffi::OsString::from("/etc/xdg"));
+    for directory in std::env::split_paths(&config_dirs).filter(|dir| dir.is_absolute()) {
+        files.push(directory.join("pip").join("pip.conf"));
+    }
+    files.push(PathBuf::from("/etc/pip.conf"));
+    if !config_file.as_deref().is_some_and(Path::exists) {
+        let home = variable("HOME").map(PathBuf::from);
+        if let Some(home) = &home {
+            files.push(home.join(".pip").join("pip.conf"));
+        }
+        let config_home = variable("XDG_CONFIG_HOME")
+            .map(PathBuf::from)
+            .filter(|dir| dir.is_absolute())
+            .or_else(|| home.map(|home| home.join(".config")));
+        if let Some(config_home) = config_home {
+            files.push(config_home.join("pip").join("pip.conf"));
+        }
+    }
+    if let Some(prefix) = environment_prefix {
+        files.push(prefix.join("pip.conf"));
+    }
+    files.extend(config_file);
+    files
+}
+
+/// `NETRC` when set, else `~/.netrc`, when that file exists.
+fn netrc_file() -> Option<PathBuf> {
+    let variable = |name: &str| std::env::var_os(name).filter(|value| !value.is_empty());
+    let file = variable("NETRC")
+        .map(PathBuf::from)
+        .or_else(|| variable("HOME").map(|home| PathBuf::from(home).join(".netrc")))?;
+    file.is_file().then_some(file)
 }

@@ -7,6 +7,7 @@ mod db;
 mod download;
 mod inventory;
 mod online;
+mod outdated;
 mod resolve;
 mod scan;
 
@@ -23,6 +24,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Check(args) => check::run(&args, config),
         Command::Scan(args) => scan::run(&args, config, cache_dir),
         Command::Audit(args) => audit::run(&args, config, cache_dir),
+        Command::Outdated(args) => outdated::run(&args, config, cache_dir),
         Command::Db { command } => match command {
             DbCommand::Update(args) => db::update(&args, config, cache_dir),
             DbCommand::Status(args) => db::status(&args, config, cache_dir),

@@ -1,0 +1,216 @@
+//! `tend outdated`, and the outdated stage `tend scan` shares with it: which indexes to ask,
+//! the cached HTTP client, the progress bar, then `tend-index`'s comparison and a renderer.
+
+use std::io::IsTerminal as _;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tend_http::{CacheMode, ClientOptions, Clock, HttpClient};
+use tend_index::{IndexClient, OutdatedOptions};
+use tend_model::{Inventory, NotCheckedReason, OutdatedReport, PackageName, Strategy};
+
+use crate::cli::{IndexArgs, OutdatedArgs, ReportFormat, StrategyArg};
+use crate::diagnostics::{print_warnings, ExitStatus};
+use crate::settings::ProjectSettings;
+
+/// Index pages asked for at once. A page is small and an index that speaks HTTP/2 carries many
+/// requests on one connection, so the bound is well above the client's default; it still keeps
+/// a run of hundreds of packages from opening hundreds of HTTP/1.1 connections to one host.
+const PAGES_IN_FLIGHT: usize = 50;
+
+/// The progress bar stays hidden until the lookups have taken this long: a warm cache answers
+/// in milliseconds, and a bar that flashes by is noise.
+const PROGRESS_DELAY: Duration = Duration::from_secs(1);
+
+/// `--no-index` everywhere it was given, and no extra index: there is nothing to ask.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct NoIndex(String);
+
+/// The rules and data sources of one outdated check.
+pub struct OutdatedRequest<'a> {
+    pub index: &'a IndexArgs,
+    pub strategy: Strategy,
+    /// `--pre`; a requirements file's `--pre` turns it on too.
+    pub pre: bool,
+    pub min_age: Option<Duration>,
+    pub cache_mode: CacheMode,
+    pub cache_dir: &'a Path,
+    pub now: jiff::Timestamp,
+}
+
+pub fn run(
+    args: &OutdatedArgs,
+    config: Option<&Path>,
+    cache_dir: Option<&Path>,
+) -> Result<ExitStatus> {
+    let settings = ProjectSettings::resolve(&args.project, config)?;
+    let now = crate::settings::now()?;
+    let inventory = tend_inventory::load(&settings.inventory)?;
+    let cache_dir = crate::settings::cache_dir(cache_dir)?;
+    let cache_mode = if args.offline {
+        CacheMode::Offline
+    } else if args.refresh {
+        CacheMode::Refresh
+    } else {
+        CacheMode::Normal
+    };
+    let report = check(
+        &settings,
+        &inventory,
+        &OutdatedRequest {
+            index: &args.index,
+            strategy: strategy(args.strategy),
+            pre: args.pre,
+            min_age: args.min_age,
+            cache_mode,
+            cache_dir: &cache_dir,
+            now,
+        },
+    )?;
+
+    let text = match args.format {
+        ReportFormat::Table => {
+            print_warnings(&inventory.diagnostics);
+            tend_report::outdated_table(&report, now, &settings.display())
+        }
+        ReportFormat::Json => tend_report::outdated_json_text(&report),
+        ReportFormat::Markdown => tend_report::outdated_markdown(&report, now, &settings.display()),
+    };
+    crate::output::write(args.output.as_deref(), &text)?;
+    Ok(exit_status(&report, args.strict))
+}
+
+/// Asks the run's indexes about every package of the inventory and compares.
+pub fn check(
+    settings: &ProjectSettings,
+    inventory: &Inventory,
+    request: &OutdatedRequest<'_>,
+) -> Result<OutdatedReport> {
+    let indexes = crate::settings::index_settings(request.index, &settings.policy, inventory)?;
+    if indexes.indexes.is_empty() {
+        anyhow::bail!(NoIndex(
+            "no package index to ask: `--no-index` is set and no `--extra-index-url` given\n\
+             hint: pass `--index-url URL|DIR`, or drop `--no-index`"
+                .to_string()
+        ));
+    }
+    let options = OutdatedOptions {
+        strategy: request.strategy,
+        pre: request.pre || inventory.sources.iter().any(|source| source.options.pre),
+        python: inventory
+            .environment
+            .as_ref()
+            .and_then(|environment| environment.python_version.clone()),
+        min_age: request
+            .min_age
+            .map(jiff::SignedDuration::try_from)
+            .transpose()
+            .context("--min-age is too long")?,
+        now: request.now,
+        indexes: indexes
+            .indexes
+            .iter()
+            .map(tend_index::IndexUrl::redacted)
+            .collect(),
+        offline: request.cache_mode == CacheMode::Offline,
+    };
+
+    let subjects = tend_index::subjects(inventory);
+    let names: Vec<PackageName> = subjects
+        .iter()
+        .filter(|subject| subject.direct_url.is_none())
+        .map(|subject| subject.name.clone())
+        .collect();
+    let client = IndexClient::new(
+        http_client(request.cache_dir, request.cache_mode, request.now)?,
+        indexes.indexes,
+    );
+    let progress = Progress::new(names.len());
+    let answers =
+        super::online::runtime()?.block_on(client.projects(&names, &|done| progress.update(done)));
+    progress.finish();
+    Ok(tend_index::compare(&subjects, &answers, &options))
+}
+
+/// The index client's HTTP client: the shared cache under the cache directory, the run's cache
+/// mode, and the run's clock, so that freshness and the report agree on "now" (`TEND_NOW`).
+fn http_client(cache_dir: &Path, mode: CacheMode, now: jiff::Timestamp) -> Result<HttpClient> {
+    let mut options = ClientOptions::default();
+    options.cache_dir = Some(super::online::http_cache_dir(cache_dir));
+    options.cache_mode = mode;
+    options.clock = Clock::fixed(now);
+    options.max_in_flight = PAGES_IN_FLIGHT;
+    HttpClient::new(options).context("could not set up the HTTP client")
+}
+
+/// Exit 1 with `--strict` when a package is unknown to every index or could not be checked;
+/// packages installed from a URL or a path are not looked up on purpose and do not count.
+/// Outdated packages never fail the run: being behind is news, not an error.
+pub fn exit_status(report: &OutdatedReport, strict: bool) -> ExitStatus {
+    let unchecked = report
+        .not_checked
+        .iter()
+        .any(|package| !matches!(package.reason, NotCheckedReason::DirectReference { .. }));
+    if strict && (!report.unknown.is_empty() || unchecked) {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    }
+}
+
+pub fn strategy(strategy: StrategyArg) -> Strategy {
+    match strategy {
+        StrategyArg::Patch => Strategy::Patch,
+        StrategyArg::Minor => Strategy::Minor,
+        StrategyArg::Major => Strategy::Major,
+    }
+}
+
+/// A progress bar on standard error, drawn only on a terminal and only once the lookups have
+/// taken longer than [`PROGRESS_DELAY`].
+struct Progress {
+    bar: ProgressBar,
+    started: Instant,
+    terminal: bool,
+    shown: AtomicBool,
+}
+
+impl Progress {
+    fn new(total: usize) -> Self {
+        let bar = ProgressBar::with_draw_target(
+            Some(u64::try_from(total).unwrap_or(u64::MAX)),
+            ProgressDrawTarget::hidden(),
+        );
+        if let Ok(style) =
+            ProgressStyle::with_template("{spinner} checking the index {pos}/{len} {wide_bar}")
+        {
+            bar.set_style(style);
+        }
+        Self {
+            bar,
+            started: Instant::now(),
+            terminal: std::io::stderr().is_terminal(),
+            shown: AtomicBool::new(false),
+        }
+    }
+
+    fn update(&self, done: usize) {
+        if !self.terminal {
+            return;
+        }
+        self.bar
+            .set_position(u64::try_from(done).unwrap_or(u64::MAX));
+        if self.started.elapsed() >= PROGRESS_DELAY && !self.shown.swap(true, Ordering::Relaxed) {
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+            self.bar.enable_steady_tick(Duration::from_millis(100));
+        }
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}

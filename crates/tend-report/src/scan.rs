@@ -282,6 +282,10 @@ fn outdated_lines(out: &mut String, report: &tend_model::OutdatedReport) {
         .data
         .oldest
         .map(|oldest| crate::outdated::long_age(report.generated.duration_since(oldest)));
+    if data.requests == 0 && data.from_cache == 0 {
+        // Nothing was looked up: the summary line has said so.
+        return;
+    }
     let line = if report.settings.offline {
         match age {
             Some(age) => format!("index data from the cache (--offline), up to {age} old"),

@@ -582,6 +582,22 @@ fn scan_outdated_stage() {
         &options(),
     );
     insta::assert_snapshot!("scan_outdated_offline", text);
+    let empty = empty();
+    let text = scan_text(
+        &inventory,
+        &[],
+        &summary,
+        AuditStage::NotRun {
+            reason: "no advisory database",
+        },
+        OutdatedStage::Ran { report: &empty },
+        next,
+        &options(),
+    );
+    assert!(
+        text.contains("\noutdated     No packages to compare with the index\nnext "),
+        "{text}"
+    );
     let text = scan_text(
         &inventory,
         &[],

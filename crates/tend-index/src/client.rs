@@ -10,6 +10,7 @@
 //! `file://` indexes are directories laid out like the simple API (`<dir>/<name>/index.json`
 //! or `index.html`), so that examples and air-gapped mirrors need no server.
 
+use std::fmt;
 use std::io::Read as _;
 use std::path::Path;
 
@@ -19,7 +20,7 @@ use jiff::Timestamp;
 use pep508_rs::PackageName;
 use tend_http::{GetOptions, HttpClient, HttpError, RedactedUrl, StatusCode, Url};
 
-use crate::page::{parse_page, PageError, ProjectPage};
+use crate::page::{parse_page, ProjectPage};
 use crate::settings::IndexUrl;
 
 /// PEP 691 negotiation: JSON preferred, the HTML variant of the same API next, and plain
@@ -65,10 +66,22 @@ pub struct ProjectAnswer {
 /// Asks the configured indexes for project pages: PEP 691 JSON preferred by content
 /// negotiation, PEP 503 HTML accepted; `file://` indexes read from disk (`<dir>/<name>/`
 /// holding `index.json` or `index.html`).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct IndexClient {
     http: HttpClient,
     indexes: Vec<IndexUrl>,
+}
+
+impl fmt::Debug for IndexClient {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Written by hand: the derived form would print each index URL, password included
+        // (and the HTTP client's options, which may hold a proxy URL with credentials).
+        let indexes: Vec<String> = self.indexes.iter().map(IndexUrl::redacted).collect();
+        formatter
+            .debug_struct("IndexClient")
+            .field("indexes", &indexes)
+            .finish_non_exhaustive()
+    }
 }
 
 impl IndexClient {
@@ -165,7 +178,7 @@ impl IndexClient {
                 stored_at: response.stored_at,
             },
             Err(error) => PageAnswer::Failed {
-                message: page_error_text(&error),
+                message: error.to_string(),
             },
         }
     }
@@ -262,22 +275,6 @@ fn error_text(error: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
-fn page_error_text(error: &PageError) -> String {
-    let format = match error.format {
-        crate::page::PageFormat::Json => "JSON",
-        crate::page::PageFormat::Html => "HTML",
-    };
-    let location = match (error.line, error.column) {
-        (Some(line), Some(column)) => format!(", line {line}, column {column}"),
-        (Some(line), None) => format!(", line {line}"),
-        _ => String::new(),
-    };
-    format!(
-        "{}: unreadable {format} project page{location}: {}",
-        error.url, error.message
-    )
-}
-
 fn read_directory_page(root: &Path, name: &PackageName, now: Timestamp) -> PageAnswer {
     if !root.is_dir() {
         // Every project would come out "not found" (a finding of its own), which would blame
@@ -349,7 +346,7 @@ fn page_from_file(path: &Path, body: &[u8], content_type: &str, modified: Timest
             stored_at: modified,
         },
         Err(error) => PageAnswer::Failed {
-            message: page_error_text(&error),
+            message: error.to_string(),
         },
     }
 }

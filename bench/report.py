@@ -336,7 +336,11 @@ def main():
             (
                 "<!-- advisories: begin (bench/advisories/run.sh writes this section) -->",
                 "<!-- advisories: end -->",
-            )
+            ),
+            (
+                "<!-- outdated: begin (bench/outdated/run.sh writes this section) -->",
+                "<!-- outdated: end -->",
+            ),
         ]:
             start, stop = previous.find(begin), previous.find(end)
             if start != -1 and stop > start:

@@ -13,6 +13,7 @@
 use std::fmt;
 use std::io::Read as _;
 use std::path::Path;
+use std::time::Duration;
 
 use futures_util::future::join_all;
 use futures_util::stream::{self, StreamExt};
@@ -31,6 +32,12 @@ const ACCEPT: &str = "application/vnd.pypi.simple.v1+json, \
 
 /// The content type a local `index.json` is read as.
 const JSON_CONTENT_TYPE: &str = "application/vnd.pypi.simple.v1+json";
+
+/// How long a page whose answer says nothing about caching (no `max-age`, no `Expires`) is
+/// served from the cache without asking again: the lifetime the public index gives its own
+/// pages, which proxies and mirrors in front of it sometimes strip. Explicit rules (`max-age`,
+/// `no-cache`) always win, and `--refresh` asks again whatever the age.
+pub const DEFAULT_PAGE_LIFETIME: Duration = Duration::from_secs(600);
 
 /// Projects asked about at once. Well above the HTTP client's bound on requests in flight, so
 /// projects answered from the cache are not kept waiting behind those on the network; the
@@ -70,6 +77,7 @@ pub struct ProjectAnswer {
 pub struct IndexClient {
     http: HttpClient,
     indexes: Vec<IndexUrl>,
+    page_lifetime: Option<Duration>,
 }
 
 impl fmt::Debug for IndexClient {
@@ -80,13 +88,29 @@ impl fmt::Debug for IndexClient {
         formatter
             .debug_struct("IndexClient")
             .field("indexes", &indexes)
+            .field("page_lifetime", &self.page_lifetime)
             .finish_non_exhaustive()
     }
 }
 
 impl IndexClient {
+    /// A client asking `indexes` through `http`, whose options decide the cache directory,
+    /// the cache mode (normal, `--refresh`, `--offline`), retries and the in-flight bound.
+    /// Pages without caching rules stay fresh for [`DEFAULT_PAGE_LIFETIME`].
     pub fn new(http: HttpClient, indexes: Vec<IndexUrl>) -> Self {
-        Self { http, indexes }
+        Self {
+            http,
+            indexes,
+            page_lifetime: Some(DEFAULT_PAGE_LIFETIME),
+        }
+    }
+
+    /// How long a page whose answer gives no `max-age` or `Expires` is served from the cache
+    /// without a request; `None` revalidates such pages on every run.
+    #[must_use]
+    pub fn page_lifetime(mut self, lifetime: Option<Duration>) -> Self {
+        self.page_lifetime = lifetime;
+        self
     }
 
     pub fn indexes(&self) -> &[IndexUrl] {
@@ -153,7 +177,10 @@ impl IndexClient {
             Ok(url) => url,
             Err(message) => return PageAnswer::Failed { message },
         };
-        let options = GetOptions::default().accept(ACCEPT);
+        let mut options = GetOptions::default().accept(ACCEPT);
+        if let Some(lifetime) = self.page_lifetime {
+            options = options.heuristic_freshness(lifetime);
+        }
         let response = match self.http.get_with(&url, &options).await {
             Ok(response) => response,
             Err(error) => return answer_to_error(&error, &url),
@@ -167,18 +194,28 @@ impl IndexClient {
                 ),
             };
         }
-        match parse_page(
-            &response.body,
-            response.content_type(),
-            &without_userinfo(&url),
-        ) {
-            Ok(page) => PageAnswer::Found {
+        let from_cache = response.from_cache;
+        let stored_at = response.stored_at;
+        let content_type = response.content_type().map(str::to_string);
+        let body = response.body;
+        let page_url = without_userinfo(&url);
+        // Off the async thread: a large page takes milliseconds to read, and the runtime may
+        // have a single thread that other answers are waiting on.
+        let parsed = tokio::task::spawn_blocking(move || {
+            parse_page(&body, content_type.as_deref(), &page_url)
+        })
+        .await;
+        match parsed {
+            Ok(Ok(page)) => PageAnswer::Found {
                 page,
-                from_cache: response.from_cache,
-                stored_at: response.stored_at,
+                from_cache,
+                stored_at,
+            },
+            Ok(Err(error)) => PageAnswer::Failed {
+                message: error.to_string(),
             },
             Err(error) => PageAnswer::Failed {
-                message: error.to_string(),
+                message: format!("reading the page {} failed: {error}", response.url),
             },
         }
     }

@@ -607,6 +607,55 @@ async fn rerun_inside_the_freshness_window_sends_no_request_and_revalidates_afte
 }
 
 #[tokio::test]
+async fn page_without_caching_rules_is_fresh_for_the_page_lifetime() {
+    let silent = Resource::new(flask_json())
+        .etag("\"v1\"")
+        .content_type(JSON_TYPE);
+    let server = TestServer::start(
+        Routes::new().route("/simple/flask/", silent).route(
+            "/simple/six/",
+            Resource::new(empty_json("six"))
+                .etag("\"s1\"")
+                .cache_control("no-cache")
+                .content_type(JSON_TYPE),
+        ),
+    );
+    let cache = tempfile::tempdir().unwrap();
+    let clock = TestClock::new();
+    let index = server.url_for("/simple/");
+    let names = [name("flask"), name("six")];
+    let run = |lifetime: Option<Duration>| {
+        cached_client(cache.path(), CacheMode::Normal, &clock, &[&index]).page_lifetime(lifetime)
+    };
+    let default = Some(tend_index::client::DEFAULT_PAGE_LIFETIME);
+
+    run(default).projects(&names, &|_| {}).await;
+    assert_eq!(server.count("/simple/flask/"), 1);
+    assert_eq!(server.count("/simple/six/"), 1);
+
+    // Inside the default ten minutes: flask from the cache alone; six said no-cache, and an
+    // explicit rule wins over the lifetime.
+    clock.advance(300);
+    let answers = run(default).projects(&names, &|_| {}).await;
+    assert!(found(single(&answers[0])).1);
+    assert!(found(single(&answers[1])).1);
+    assert_eq!(server.count("/simple/flask/"), 1);
+    assert_eq!(
+        server.requests_to("/simple/six/")[1].header("if-none-match"),
+        Some("\"s1\"")
+    );
+
+    // Without a lifetime, or past it, a conditional request.
+    run(None).project(&name("flask")).await;
+    assert_eq!(server.count("/simple/flask/"), 2);
+    clock.advance(601);
+    run(default).project(&name("flask")).await;
+    let flask = server.requests_to("/simple/flask/");
+    assert_eq!(flask.len(), 3);
+    assert_eq!(flask[2].header("if-none-match"), Some("\"v1\""));
+}
+
+#[tokio::test]
 async fn refresh_revalidates_a_fresh_page() {
     let server = TestServer::start(Routes::new().route("/simple/flask/", cached_flask()));
     let cache = tempfile::tempdir().unwrap();

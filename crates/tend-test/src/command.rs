@@ -8,7 +8,16 @@ use std::process::{Command, Output};
 /// Environment variable prefixes and names that change what Python, pip, uv or tend do, and
 /// so must not leak from the developer's shell into a test.
 const LEAKY_PREFIXES: &[&str] = &["PIP_", "UV_", "PYTHON", "TEND_", "CONDA_"];
-const LEAKY_NAMES: &[&str] = &["VIRTUAL_ENV", "FORCE_COLOR", "CLICOLOR", "CLICOLOR_FORCE"];
+const LEAKY_NAMES: &[&str] = &[
+    "VIRTUAL_ENV",
+    "FORCE_COLOR",
+    "CLICOLOR",
+    "CLICOLOR_FORCE",
+    // Index credentials (`tend outdated`); the sandbox's HOME has no `.netrc` of its own.
+    "NETRC",
+    // pip's global configuration directories, read as pip reads them.
+    "XDG_CONFIG_DIRS",
+];
 
 /// Removes every inherited variable that would make a run depend on the developer's setup.
 pub(crate) fn remove_leaky_environment(command: &mut Command) {

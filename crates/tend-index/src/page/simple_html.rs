@@ -386,7 +386,10 @@ fn last_segment(url: &Url) -> String {
         .path_segments()
         .and_then(|mut segments| segments.next_back())
         .unwrap_or_default();
-    percent_decode_str(segment).decode_utf8_lossy().into_owned()
+    percent_decode_str(segment)
+        .decode_utf8_lossy()
+        .trim()
+        .to_owned()
 }
 
 /// Decodes character references: numeric ones, the named ones for ASCII punctuation, and `&amp`,
@@ -548,8 +551,11 @@ mod tests {
 
     #[test]
     fn an_empty_link_text_falls_back_to_the_url() {
-        let files = files("<a href=\"/f/foo-1.0%2Bcpu.tar.gz#sha256=00\"></a>");
-        assert_eq!(files[0].filename, "foo-1.0+cpu.tar.gz");
+        let encoded = files("<a href=\"/f/foo-1.0%2Bcpu.tar.gz#sha256=00\"></a>");
+        assert_eq!(encoded[0].filename, "foo-1.0+cpu.tar.gz");
+        // Trimmed like link text, so a page written back from what was read reads the same.
+        let spaced = files("<a href=\"/f/%20foo-1.0.tar.gz\"></a>");
+        assert_eq!(spaced[0].filename, "foo-1.0.tar.gz");
     }
 
     #[test]

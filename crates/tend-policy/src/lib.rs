@@ -35,6 +35,18 @@ pub struct Policy {
     pub environment: Option<EnvironmentSetting>,
     pub check: CheckPolicy,
     pub advisories: AdvisoriesPolicy,
+    pub index: IndexPolicy,
+}
+
+/// `[index]`: the package indexes `tend outdated` asks, above the environment's `PIP_*` and
+/// `UV_*` variables and `pip.conf` (the order is `tend-index`'s). Values are kept as written:
+/// URLs, or directories relative to the policy file, resolved by `tend-index`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndexPolicy {
+    /// The primary index, replacing the public one.
+    pub url: Option<Located<String>>,
+    /// Indexes asked as well.
+    pub extra_urls: Vec<Located<String>>,
 }
 
 /// `[advisories]`: where advisories come from, how old they may be, what is ignored.

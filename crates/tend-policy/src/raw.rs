@@ -9,7 +9,7 @@ use tend_model::{AdvisoryId, IgnoreRuleRef, Location, PackageName, VersionSpecif
 use toml::Spanned;
 
 use crate::{
-    AdvisoriesPolicy, CheckPolicy, ConfigProblem, EnvironmentSetting, Located, Policy,
+    AdvisoriesPolicy, CheckPolicy, ConfigProblem, EnvironmentSetting, IndexPolicy, Located, Policy,
     SourcesPolicy, VersionRule,
 };
 
@@ -24,6 +24,16 @@ pub(crate) struct RawConfig {
     check: RawCheck,
     #[serde(default)]
     advisories: RawAdvisories,
+    #[serde(default)]
+    index: RawIndex,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawIndex {
+    url: Option<Spanned<String>>,
+    #[serde(default)]
+    extra_urls: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -206,6 +216,7 @@ impl RawConfig {
         }
 
         let advisories = self.advisories.validate(source, &mut problems);
+        let index = self.index.validate(source, &mut problems);
 
         if !problems.is_empty() {
             problems.sort_by(|a, b| a.location.cmp(&b.location));
@@ -220,8 +231,93 @@ impl RawConfig {
                 version_rules,
             },
             advisories,
+            index,
         })
     }
+}
+
+impl RawIndex {
+    /// Checks what can be checked without the file system: one value, and a scheme an index
+    /// client speaks. Whether a directory exists, and the URL itself, are `tend-index`'s to
+    /// judge when the indexes are resolved.
+    fn validate(self, source: &SourceText<'_>, problems: &mut Vec<ConfigProblem>) -> IndexPolicy {
+        let mut check = |value: Spanned<String>, key: &str| {
+            let text = value.get_ref().trim();
+            let message = if text.is_empty() {
+                Some(format!("`{key}` must not be empty"))
+            } else if text.contains(char::is_whitespace) {
+                Some(format!(
+                    "`{key}` takes one URL or directory per string, found `{}`",
+                    redact_userinfo(text)
+                ))
+            } else {
+                match text.split_once("://") {
+                    Some((scheme, _))
+                        if !["https", "http", "file"]
+                            .iter()
+                            .any(|known| scheme.eq_ignore_ascii_case(known)) =>
+                    {
+                        Some(format!(
+                            "`{key}`: the scheme `{scheme}` is not supported; expected an \
+                             `https://`, `http://` or `file://` URL, or a directory"
+                        ))
+                    }
+                    _ => None,
+                }
+            };
+            match message {
+                Some(message) => {
+                    let mut problem = source.problem(value.span(), message);
+                    // The line is shown under the message; a token written in it is not.
+                    problem.line_text = problem.line_text.as_deref().map(redact_userinfo);
+                    problems.push(problem);
+                    None
+                }
+                None => Some(Located {
+                    value: text.to_string(),
+                    location: Some(source.location(value.span())),
+                }),
+            }
+        };
+        let url = self.url.and_then(|value| check(value, "index.url"));
+        let extra_urls = self
+            .extra_urls
+            .into_iter()
+            .filter_map(|value| check(value, "index.extra-urls"))
+            .collect();
+        IndexPolicy { url, extra_urls }
+    }
+}
+
+/// `scheme://user:password@host` → `scheme://user:****@host` (and `scheme://token@host` →
+/// `scheme://****@host`), wherever it appears in `text`.
+fn redact_userinfo(text: &str) -> String {
+    let mut redacted = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(found) = rest.find("://") {
+        let authority_start = found + 3;
+        redacted.push_str(&rest[..authority_start]);
+        rest = &rest[authority_start..];
+        let authority_end = rest
+            .find(|c: char| {
+                matches!(c, '/' | '?' | '#' | '"' | '\'' | ',' | ']') || c.is_whitespace()
+            })
+            .unwrap_or(rest.len());
+        if let Some(at) = rest[..authority_end].rfind('@') {
+            // As tend-http's RedactedUrl: the user stays beside a password, a lone user name
+            // is taken for a token.
+            match rest[..at].split_once(':') {
+                Some((user, _)) => {
+                    redacted.push_str(user);
+                    redacted.push_str(":****");
+                }
+                None => redacted.push_str("****"),
+            }
+            rest = &rest[at..];
+        }
+    }
+    redacted.push_str(rest);
+    redacted
 }
 
 impl RawAdvisories {

@@ -254,3 +254,90 @@ ignore = [
         "{found:#?}"
     );
 }
+
+#[test]
+fn reads_the_index_table() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "tend.toml",
+        r#"
+[index]
+url = "https://pypi.internal.example/simple/"
+extra-urls = [
+  "./wheelhouse",
+  " https://mirror.example/simple ",
+]
+"#,
+    );
+    let policy = load(dir.path()).unwrap();
+    let url = policy.index.url.unwrap();
+    assert_eq!(url.value, "https://pypi.internal.example/simple/");
+    assert_eq!(url.location.unwrap().line, 3);
+    let extras: Vec<_> = policy
+        .index
+        .extra_urls
+        .iter()
+        .map(|extra| (extra.value.as_str(), extra.location.as_ref().unwrap().line))
+        .collect();
+    assert_eq!(
+        extras,
+        [("./wheelhouse", 5), ("https://mirror.example/simple", 6)]
+    );
+}
+
+#[test]
+fn no_index_table_means_no_index_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "tend.toml", "[check]\ncritical-imports = []\n");
+    let policy = load(dir.path()).unwrap();
+    assert_eq!(policy.index, tend_policy::IndexPolicy::default());
+}
+
+#[test]
+fn bad_index_settings_are_all_reported_without_credentials() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "tend.toml",
+        r#"[index]
+url = "https://a.example/simple https://alice:s3cret@b.example/simple"
+extra-urls = [
+  "",
+  "ftp://mirror.example/simple",
+]
+"#,
+    );
+    let error = load_file(&path).unwrap_err();
+    let rendered = format!("{error:?}");
+    assert!(!rendered.contains("s3cret"), "{rendered}");
+    assert!(rendered.contains("alice"), "{rendered}");
+    assert_eq!(
+        problems(error),
+        [
+            "2: `index.url` takes one URL or directory per string, found `https://a.example/simple https://alice:****@b.example/simple`",
+            "4: `index.extra-urls` must not be empty",
+            "5: `index.extra-urls`: the scheme `ftp` is not supported; expected an `https://`, `http://` or `file://` URL, or a directory",
+        ]
+    );
+}
+
+#[test]
+fn unknown_index_key_suggests_extra_urls() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "tend.toml",
+        "[index]\nextra-index-url = [\"https://x/\"]\n",
+    );
+    let problems = problems(load_file(&path).unwrap_err());
+    assert_eq!(problems.len(), 1);
+    assert!(
+        problems[0].starts_with("2: unknown field `extra-index-url`"),
+        "{problems:?}"
+    );
+    assert!(
+        problems[0].ends_with("(hint: did you mean `extra-urls`?)"),
+        "{problems:?}"
+    );
+}

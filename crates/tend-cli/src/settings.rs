@@ -262,6 +262,12 @@ pub fn index_settings(
 ) -> Result<tend_index::IndexSettings> {
     let environment = index_environment()?;
     let current_dir = std::env::current_dir().ok();
+    // Where pip looks for pip.conf and requests for .netrc: HOME, XDG_CONFIG_HOME,
+    // XDG_CONFIG_DIRS, PIP_CONFIG_FILE, NETRC (APPDATA and PROGRAMDATA on Windows).
+    let variable = |name: &str| std::env::var_os(name);
+    let home = variable("HOME")
+        .filter(|home| !home.is_empty())
+        .map(PathBuf::from);
     // The policy's `[index]` table is wired in once tend-policy has it.
     let _ = policy;
     let inputs = tend_index::SettingsInputs {
@@ -276,17 +282,24 @@ pub fn index_settings(
             .iter()
             .map(|source| (source.path.as_path(), &source.options))
             .collect(),
-        pip_conf_files: pip_conf_files(
+        pip_conf_files: tend_index::settings::pip_conf_paths(
+            &variable,
+            home.as_deref(),
             inventory
                 .environment
                 .as_ref()
                 .map(|environment| environment.prefix.as_path()),
         ),
-        netrc_file: netrc_file(),
+        netrc_file: tend_index::settings::netrc_path(&variable, home.as_deref()),
         current_dir: current_dir.as_deref(),
     };
-    tend_index::IndexSettings::resolve(&inputs)
-        .map_err(|error| anyhow::Error::new(crate::diagnostics::UsageError(error.to_string())))
+    tend_index::IndexSettings::resolve(&inputs).map_err(|error| match error {
+        // Not a mistake in a value: the settings ask for no index. `scan` skips the stage.
+        tend_index::SettingsError::NoIndex { .. } => anyhow::Error::new(NoIndex(format!(
+            "{error}\nhint: `--index-url URL|DIR` names the index to ask"
+        ))),
+        error => anyhow::Error::new(crate::diagnostics::UsageError(error.to_string())),
+    })
 }
 
 /// The index variables that are set. One that is not UTF-8 cannot be a URL or a flag value,
@@ -307,52 +320,8 @@ fn index_environment() -> Result<Vec<(&'static str, String)>> {
     Ok(set)
 }
 
-/// pip's configuration files on Unix, lowest precedence first: the global ones
-/// (`$XDG_CONFIG_DIRS/pip/pip.conf`, then `/etc/pip.conf`), the user's (`~/.pip/pip.conf`,
-/// then `$XDG_CONFIG_HOME/pip/pip.conf`), the environment's own (`<prefix>/pip.conf`), then
-/// `PIP_CONFIG_FILE`. As in pip, a `PIP_CONFIG_FILE` that exists replaces the user's files,
-/// and `PIP_CONFIG_FILE=/dev/null` turns every file off.
-fn pip_conf_files(environment_prefix: Option<&Path>) -> Vec<PathBuf> {
-    let variable = |name: &str| std::env::var_os(name).filter(|value| !value.is_empty());
-    let config_file = variable("PIP_CONFIG_FILE").map(PathBuf::from);
-    if config_file
-        .as_deref()
-        .is_some_and(|file| file == Path::new("/dev/null"))
-    {
-        return Vec::new();
-    }
-    let mut files = Vec::new();
-    let config_dirs =
-        variable("XDG_CONFIG_DIRS").unwrap_or_else(|| std::ffi::OsString::from("/etc/xdg"));
-    for directory in std::env::split_paths(&config_dirs).filter(|dir| dir.is_absolute()) {
-        files.push(directory.join("pip").join("pip.conf"));
-    }
-    files.push(PathBuf::from("/etc/pip.conf"));
-    if !config_file.as_deref().is_some_and(Path::exists) {
-        let home = variable("HOME").map(PathBuf::from);
-        if let Some(home) = &home {
-            files.push(home.join(".pip").join("pip.conf"));
-        }
-        let config_home = variable("XDG_CONFIG_HOME")
-            .map(PathBuf::from)
-            .filter(|dir| dir.is_absolute())
-            .or_else(|| home.map(|home| home.join(".config")));
-        if let Some(config_home) = config_home {
-            files.push(config_home.join("pip").join("pip.conf"));
-        }
-    }
-    if let Some(prefix) = environment_prefix {
-        files.push(prefix.join("pip.conf"));
-    }
-    files.extend(config_file);
-    files
-}
-
-/// `NETRC` when set, else `~/.netrc`, when that file exists.
-fn netrc_file() -> Option<PathBuf> {
-    let variable = |name: &str| std::env::var_os(name).filter(|value| !value.is_empty());
-    let file = variable("NETRC")
-        .map(PathBuf::from)
-        .or_else(|| variable("HOME").map(|home| PathBuf::from(home).join(".netrc")))?;
-    file.is_file().then_some(file)
-}
+/// Every index is turned off (`--no-index`, `PIP_NO_INDEX`, `no-index` in pip.conf or a
+/// requirements file) and none is given on the command line: there is nothing to ask.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct NoIndex(pub String);

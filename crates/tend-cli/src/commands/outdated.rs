@@ -25,11 +25,6 @@ const PAGES_IN_FLIGHT: usize = 50;
 /// in milliseconds, and a bar that flashes by is noise.
 const PROGRESS_DELAY: Duration = Duration::from_secs(1);
 
-/// `--no-index` everywhere it was given, and no extra index: there is nothing to ask.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct NoIndex(String);
-
 /// The rules and data sources of one outdated check.
 pub struct OutdatedRequest<'a> {
     pub index: &'a IndexArgs,
@@ -92,10 +87,10 @@ pub fn check(
 ) -> Result<OutdatedReport> {
     let indexes = crate::settings::index_settings(request.index, &settings.policy, inventory)?;
     if indexes.indexes.is_empty() {
-        anyhow::bail!(NoIndex(
-            "no package index to ask: `--no-index` is set and no `--extra-index-url` given\n\
-             hint: pass `--index-url URL|DIR`, or drop `--no-index`"
-                .to_string()
+        // The settings report this themselves, naming the setting; kept so that an empty list
+        // can never pass for "nothing outdated".
+        anyhow::bail!(crate::settings::NoIndex(
+            "no index to ask\nhint: `--index-url URL|DIR` names the index to ask".to_string()
         ));
     }
     let options = OutdatedOptions {

@@ -296,3 +296,59 @@ fn realms_compare_scheme_host_and_effective_port() {
         &parse("https://host:8443/a/")
     ));
 }
+
+/// A cheap stand-in for a fuzz run: the hand-written readers return a value or an error for any
+/// text, never panic (slicing is where they could).
+#[test]
+fn readers_never_panic_on_arbitrary_text() {
+    const PIECES: &[&str] = &[
+        "[",
+        "]",
+        "=",
+        ":",
+        "#",
+        ";",
+        " ",
+        "\t",
+        "\n",
+        "\r\n",
+        "\"",
+        "\\",
+        "a",
+        "é",
+        "\u{feff}",
+        "://",
+        "@",
+        "/",
+        "global",
+        "install",
+        "DEFAULT",
+        "index-url",
+        "extra_index_url",
+        "no-index",
+        "machine",
+        "default",
+        "macdef",
+        "login",
+        "password",
+        "account",
+        "https",
+    ];
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..5_000 {
+        let length = next() % 40;
+        let text: String = (0..length)
+            .map(|_| PIECES[usize::try_from(next() % PIECES.len() as u64).unwrap()])
+            .collect();
+        let _ = PipConf::parse(&text, Path::new("pip.conf"));
+        let _ = Netrc::parse(&text, Path::new(".netrc"));
+        let _ = redact_text(&text);
+        let _ = index_url(&given_in(&text, Some(Path::new("/nonexistent-base"))));
+    }
+}

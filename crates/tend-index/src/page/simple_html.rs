@@ -38,6 +38,15 @@ struct Anchor<'a> {
     text: String,
 }
 
+/// The attributes of `<a>`, `<base>` and `<meta>` the reader uses.
+const WANTED: &[&str] = &[
+    "href",
+    "data-requires-python",
+    "data-yanked",
+    "name",
+    "content",
+];
+
 /// Elements whose content is text up to their end tag, never markup.
 const RAW_TEXT: &[&str] = &[
     "script", "style", "title", "textarea", "xmp", "iframe", "noembed", "noframes",
@@ -249,8 +258,9 @@ fn comment_end(text: &str, lt: usize) -> Result<usize, Located> {
         .ok_or_else(|| cut_short(lt, "the comment `<!--`", "`-->`"))
 }
 
-/// Reads the attributes of a tag from `pos` (just after its name) to its `>`, into `out` (the
-/// first of a repeated name wins, as in browsers). Returns the offset after `>`.
+/// Reads the attributes of a tag from `pos` (just after its name) to its `>`, keeping the
+/// [`WANTED`] ones in `out` (the first of a repeated name wins, as in browsers). Returns the
+/// offset after `>`.
 fn read_attributes<'a>(
     text: &'a str,
     mut pos: usize,
@@ -316,7 +326,12 @@ fn read_attributes<'a>(
         } else {
             ("", name_start)
         };
-        if attribute(out, name).is_none() {
+        // Only the attributes read later are kept, so a tag with a million attributes costs a
+        // scan, not a million lookups.
+        let wanted = WANTED
+            .iter()
+            .any(|wanted| name.eq_ignore_ascii_case(wanted));
+        if wanted && attribute(out, name).is_none() {
             out.push(Attribute {
                 name,
                 value,
@@ -675,6 +690,17 @@ mod tests {
             .starts_with("link `https://[::1/x` is not a URL"));
         let error = parse("<base href=\"http://[\"><a href=x>x</a>", &url()).unwrap_err();
         assert_eq!(error.offset, Some(12));
+    }
+
+    #[test]
+    fn a_tag_with_very_many_attributes_is_read_in_one_pass() {
+        use std::fmt::Write as _;
+        let mut text = String::from("<a ");
+        for index in 0..200_000 {
+            write!(text, "data-x{index}=1 ").unwrap();
+        }
+        text.push_str("href=foo-1.0.tar.gz>foo-1.0.tar.gz</a>");
+        assert_eq!(files(&text)[0].filename, "foo-1.0.tar.gz");
     }
 
     #[test]

@@ -29,8 +29,7 @@ pub struct DistFilename {
     pub kind: DistKind,
 }
 
-/// Archive suffixes of source distributions, longest first so `.tar.gz` wins over `.gz`-less
-/// `.tar` matches.
+/// Archive suffixes of source distributions (none ends another, so their order is free).
 const SDIST_SUFFIXES: &[&str] = &[
     ".tar.lzma",
     ".tar.bz2",

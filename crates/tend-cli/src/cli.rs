@@ -293,7 +293,8 @@ pub struct IndexArgs {
     #[arg(long = "extra-index-url", value_name = "URL|DIR")]
     pub extra_index_urls: Vec<String>,
 
-    /// Ask no index but those given with `--extra-index-url`.
+    /// Ask only the indexes given on this command line (`--index-url`, `--extra-index-url`);
+    /// every other index setting is ignored.
     #[arg(long)]
     pub no_index: bool,
 }

@@ -268,19 +268,43 @@ pub fn index_settings(
     let home = variable("HOME")
         .filter(|home| !home.is_empty())
         .map(PathBuf::from);
-    // The policy's `[index]` table is wired in once tend-policy has it.
-    let _ = policy;
+    // Relative index paths resolve against the directory of the file they are written in; the
+    // files' own paths are relative when the project was named by a relative path, and a
+    // `file://` URL needs an absolute one.
+    let absolute = |path: &Path| std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let policy_file = policy.file.as_ref().map(|file| absolute(file.path()));
+    let policy_file = policy_file.as_deref();
+    let requirement_files: Vec<PathBuf> = inventory
+        .sources
+        .iter()
+        .map(|source| absolute(&source.path))
+        .collect();
     let inputs = tend_index::SettingsInputs {
         flag_index_url: flags.index_url.as_deref(),
         flag_extra_index_urls: &flags.extra_index_urls,
         flag_no_index: flags.no_index,
-        policy_index_url: None,
-        policy_extra_index_urls: Vec::new(),
+        policy_index_url: policy_file.and_then(|file| {
+            policy
+                .index
+                .url
+                .as_ref()
+                .map(|url| (url.value.as_str(), file))
+        }),
+        policy_extra_index_urls: policy_file
+            .map(|file| {
+                policy
+                    .index
+                    .extra_urls
+                    .iter()
+                    .map(|url| (url.value.as_str(), file))
+                    .collect()
+            })
+            .unwrap_or_default(),
         environment,
-        requirements: inventory
-            .sources
+        requirements: requirement_files
             .iter()
-            .map(|source| (source.path.as_path(), &source.options))
+            .zip(&inventory.sources)
+            .map(|(path, source)| (path.as_path(), &source.options))
             .collect(),
         pip_conf_files: tend_index::settings::pip_conf_paths(
             &variable,
@@ -295,9 +319,10 @@ pub fn index_settings(
     };
     tend_index::IndexSettings::resolve(&inputs).map_err(|error| match error {
         // Not a mistake in a value: the settings ask for no index. `scan` skips the stage.
-        tend_index::SettingsError::NoIndex { .. } => anyhow::Error::new(NoIndex(format!(
-            "{error}\nhint: `--index-url URL|DIR` names the index to ask"
-        ))),
+        tend_index::SettingsError::NoIndex { ref origin } => anyhow::Error::new(NoIndex {
+            origin: origin.clone(),
+            message: error.to_string(),
+        }),
         error => anyhow::Error::new(crate::diagnostics::UsageError(error.to_string())),
     })
 }
@@ -323,5 +348,9 @@ fn index_environment() -> Result<Vec<(&'static str, String)>> {
 /// Every index is turned off (`--no-index`, `PIP_NO_INDEX`, `no-index` in pip.conf or a
 /// requirements file) and none is given on the command line: there is nothing to ask.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct NoIndex(pub String);
+#[error("{message}")]
+pub struct NoIndex {
+    /// The setting that turned the indexes off (`PIP_NO_INDEX`, a file, `--no-index`).
+    pub origin: String,
+    pub message: String,
+}

@@ -89,9 +89,10 @@ pub fn check(
     if indexes.indexes.is_empty() {
         // The settings report this themselves, naming the setting; kept so that an empty list
         // can never pass for "nothing outdated".
-        anyhow::bail!(crate::settings::NoIndex(
-            "no index to ask\nhint: `--index-url URL|DIR` names the index to ask".to_string()
-        ));
+        anyhow::bail!(crate::settings::NoIndex {
+            origin: "the settings".to_string(),
+            message: "no index to ask; give `--index-url URL|DIR`".to_string(),
+        });
     }
     let options = OutdatedOptions {
         strategy: request.strategy,

@@ -1,13 +1,15 @@
 use std::path::Path;
 
 use anyhow::Result;
-use tend_report::{AuditStage, ScanSummary};
+use tend_http::CacheMode;
+use tend_model::{OutdatedReport, Strategy};
+use tend_report::{AuditStage, OutdatedStage, ScanSummary};
 
 use super::advisory_data::NoDatabase;
 use crate::cli::FailOn;
-use crate::cli::{Format, ScanArgs};
+use crate::cli::{Format, IndexArgs, ScanArgs};
 use crate::diagnostics::{print_warnings, ExitStatus};
-use crate::settings::ProjectSettings;
+use crate::settings::{NoIndex, ProjectSettings};
 
 /// Every stage that exists, in data-flow order, then one short summary.
 pub fn run(args: &ScanArgs, config: Option<&Path>, cache_dir: Option<&Path>) -> Result<ExitStatus> {
@@ -44,8 +46,38 @@ pub fn run(args: &ScanArgs, config: Option<&Path>, cache_dir: Option<&Path>) -> 
         },
     };
 
+    // The outdated stage asks the indexes the project already uses (policy, environment,
+    // pip.conf, requirements files) with the normal cache. An index that cannot be reached
+    // leaves its packages "not checked" in the stage; the scan still goes on.
+    let outdated = match super::outdated::check(
+        &settings,
+        &inventory,
+        &super::outdated::OutdatedRequest {
+            index: &IndexArgs::default(),
+            strategy: Strategy::default(),
+            pre: false,
+            min_age: None,
+            cache_mode: CacheMode::Normal,
+            cache_dir: &cache_dir,
+            now,
+        },
+    ) {
+        Ok(report) => Ok(report),
+        Err(error) => match error.downcast_ref::<NoIndex>() {
+            // The settings turn every index off: the stage says which one, the scan goes on.
+            Some(NoIndex { origin, .. }) => {
+                Err(format!("no index to ask: `no-index` is set by {origin}"))
+            }
+            None => return Err(error),
+        },
+    };
+    let outdated_stage = match &outdated {
+        Ok(report) => OutdatedStage::Ran { report },
+        Err(reason) => OutdatedStage::NotRun { reason },
+    };
+
     let project = settings.project.display().to_string();
-    let next = match &audit {
+    let mut next = match &audit {
         Some(audit) if !audit.vulnerable.is_empty() => {
             format!("`tend audit {project}` lists every vulnerability with its fix")
         }
@@ -53,8 +85,19 @@ pub fn run(args: &ScanArgs, config: Option<&Path>, cache_dir: Option<&Path>) -> 
             format!("`tend check {project}` lists every finding with its file and line")
         }
         None => "`tend db update` fetches the advisories, then run the scan again".to_string(),
-        Some(_) => format!("nothing to fix; `tend inventory {project}` shows what was read"),
+        Some(_) => String::new(),
     };
+    if let Some(news) = outdated.as_ref().ok().and_then(outdated_news) {
+        let outdated_next = format!("`tend outdated {project}` shows {news}");
+        next = if next.is_empty() {
+            outdated_next
+        } else {
+            format!("{next}; {outdated_next}")
+        };
+    }
+    if next.is_empty() {
+        next = format!("nothing to fix; `tend inventory {project}` shows what was read");
+    }
     let text = match args.output.format {
         Format::Table => {
             print_warnings(&inventory.diagnostics);
@@ -63,9 +106,7 @@ pub fn run(args: &ScanArgs, config: Option<&Path>, cache_dir: Option<&Path>) -> 
                 &report.findings,
                 &summary,
                 stage,
-                tend_report::OutdatedStage::NotRun {
-                    reason: "not wired yet",
-                },
+                outdated_stage,
                 &next,
                 &settings.display(),
             )
@@ -75,9 +116,7 @@ pub fn run(args: &ScanArgs, config: Option<&Path>, cache_dir: Option<&Path>) -> 
                 &report.findings,
                 &summary,
                 stage,
-                tend_report::OutdatedStage::NotRun {
-                    reason: "not wired yet",
-                },
+                outdated_stage,
                 &next,
             ))?;
             text.push('\n');
@@ -99,4 +138,35 @@ pub fn run(args: &ScanArgs, config: Option<&Path>, cache_dir: Option<&Path>) -> 
             ExitStatus::Success
         },
     )
+}
+
+/// What in the outdated stage deserves a look before the next scan: packages no index knows (a
+/// typo, or a name someone could register) and installed releases that were yanked. Newer
+/// releases alone are not a reason: the plan schedules those.
+fn outdated_news(report: &OutdatedReport) -> Option<String> {
+    let yanked = report
+        .packages
+        .iter()
+        .filter(|package| {
+            package
+                .current_release
+                .as_ref()
+                .is_some_and(|release| release.yanked)
+        })
+        .count();
+    let unknown = report.unknown.len();
+    let mut parts = Vec::new();
+    if unknown > 0 {
+        parts.push(format!(
+            "{unknown} package{} no index knows",
+            if unknown == 1 { "" } else { "s" }
+        ));
+    }
+    if yanked > 0 {
+        parts.push(format!(
+            "{yanked} yanked release{} in use",
+            if yanked == 1 { "" } else { "s" }
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join(" and "))
 }

@@ -97,9 +97,17 @@ fn gamma_files() -> Vec<File> {
     ]
 }
 
-/// `epsilon` (HTML): pinned in requirements.txt, not installed.
+/// `epsilon` (HTML): pinned in requirements.txt, not installed; 3.1 is for Python 4 only.
 fn epsilon_files() -> Vec<File> {
-    vec![html_file("2.0"), html_file("2.1"), html_file("3.0")]
+    vec![
+        html_file("2.0"),
+        html_file("2.1"),
+        html_file("3.0"),
+        File {
+            requires_python: Some(">=4"),
+            ..html_file("3.1")
+        },
+    ]
 }
 
 fn wheel_name(project: &str, version: &str) -> String {
@@ -357,7 +365,9 @@ fn outdated_reports_a_real_venv_in_every_format() {
     assert_eq!(gamma["skipped"]["pre"], 1);
     // epsilon is pinned, not installed.
     assert_eq!(by_name["epsilon"]["origin"]["kind"], "pinned");
+    // An HTML page's data-requires-python counts as a JSON page's requires-python does.
     assert_eq!(version_of(&by_name["epsilon"], "latest"), Some("3.0"));
+    assert_eq!(by_name["epsilon"]["skipped"]["requires_python"], 1);
     // delta is a name no index knows: a finding of its own.
     assert_eq!(names(&json["unknown"]), ["delta"]);
 

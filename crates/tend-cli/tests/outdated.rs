@@ -885,6 +885,27 @@ fn bad_input_exits_2_with_a_clear_message() {
     assert!(output.contains("exit_code: 2"), "{output}");
     assert!(output.contains("[TEMP]/pip.conf:3"), "{output}");
 
+    // A flag variable that is no boolean names the variable.
+    let mut command = outdated(&context, &["--no-environment", "--index-url", &index]);
+    command.env("UV_NO_INDEX", "maybe");
+    let output = run(&context, &mut command);
+    assert!(output.contains("exit_code: 2"), "{output}");
+    assert!(output.contains("UV_NO_INDEX"), "{output}");
+
+    // A .netrc that cannot be read names its file and line, and shows no password.
+    let netrc = context.root().join("netrc");
+    fs_err::write(
+        &netrc,
+        format!("machine 127.0.0.1 login tester password {PASSWORD}\nmachine\n"),
+    )
+    .unwrap();
+    let mut command = outdated(&context, &["--no-environment", "--index-url", &index]);
+    command.env("NETRC", &netrc);
+    let output = run(&context, &mut command);
+    assert!(output.contains("exit_code: 2"), "{output}");
+    assert!(output.contains("[TEMP]/netrc:2"), "{output}");
+    assert!(!output.contains(PASSWORD), "{output}");
+
     // No index at all.
     let output = run(
         &context,

@@ -194,12 +194,26 @@ impl HttpClient {
         };
         if let Some(transform) = &options.transform {
             if received.status == StatusCode::OK {
-                body = (transform.apply)(&body, &received.headers).map_err(|message| {
-                    HttpError::Transform {
-                        url: target.redacted.clone(),
-                        message,
+                // Off the async thread: a transform may parse megabytes, and the runtime may
+                // have one thread that every other request is waiting on.
+                let apply = std::sync::Arc::clone(&transform.apply);
+                let headers = received.headers.clone();
+                let transformed = tokio::task::spawn_blocking(move || apply(&body, &headers)).await;
+                body = match transformed {
+                    Ok(Ok(body)) => body,
+                    Ok(Err(message)) => {
+                        return Err(HttpError::Transform {
+                            url: target.redacted.clone(),
+                            message,
+                        })
                     }
-                })?;
+                    Err(error) => {
+                        return Err(HttpError::Transform {
+                            url: target.redacted.clone(),
+                            message: format!("reading the answer failed: {error}"),
+                        })
+                    }
+                };
             }
         }
         if CacheControl::from_headers(&received.headers).no_store {

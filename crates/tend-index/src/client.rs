@@ -19,9 +19,11 @@ use futures_util::future::join_all;
 use futures_util::stream::{self, StreamExt};
 use jiff::Timestamp;
 use pep508_rs::PackageName;
-use tend_http::{GetOptions, HttpClient, HttpError, RedactedUrl, StatusCode, Url};
+use tend_http::{GetOptions, HttpClient, HttpError, RedactedUrl, StatusCode, Transform, Url};
 
-use crate::page::{parse_page, ProjectPage};
+use crate::compact;
+use crate::page::parse_page;
+use crate::release::{releases, Release};
 use crate::settings::IndexUrl;
 
 /// PEP 691 negotiation: JSON preferred, the HTML variant of the same API next, and plain
@@ -49,7 +51,8 @@ const PROJECTS_AT_ONCE: usize = 256;
 pub enum PageAnswer {
     /// The page, and when its bytes were received from the index (or confirmed by a 304).
     Found {
-        page: ProjectPage,
+        /// The page's files of the project, grouped into releases.
+        releases: Vec<Release>,
         from_cache: bool,
         stored_at: Timestamp,
     },
@@ -177,7 +180,16 @@ impl IndexClient {
             Ok(url) => url,
             Err(message) => return PageAnswer::Failed { message },
         };
-        let mut options = GetOptions::default().accept(ACCEPT);
+        let page_url = without_userinfo(&url);
+        let project = name.clone();
+        // The cache keeps the releases, not the page: a large project's page is megabytes that
+        // a cache hit would otherwise read, hash and parse again (see `compact`).
+        let transform = Transform::new(compact::FORMAT, move |body, headers| {
+            let content_type = headers.get("content-type").map(String::as_str);
+            let page = parse_page(body, content_type, &page_url).map_err(|error| error.detail())?;
+            Ok(compact::encode(&releases(&page, &project)))
+        });
+        let mut options = GetOptions::default().accept(ACCEPT).transform(transform);
         if let Some(lifetime) = self.page_lifetime {
             options = options.heuristic_freshness(lifetime);
         }
@@ -194,28 +206,14 @@ impl IndexClient {
                 ),
             };
         }
-        let from_cache = response.from_cache;
-        let stored_at = response.stored_at;
-        let content_type = response.content_type().map(str::to_string);
-        let body = response.body;
-        let page_url = without_userinfo(&url);
-        // Off the async thread: a large page takes milliseconds to read, and the runtime may
-        // have a single thread that other answers are waiting on.
-        let parsed = tokio::task::spawn_blocking(move || {
-            parse_page(&body, content_type.as_deref(), &page_url)
-        })
-        .await;
-        match parsed {
-            Ok(Ok(page)) => PageAnswer::Found {
-                page,
-                from_cache,
-                stored_at,
+        match compact::decode(&response.body) {
+            Ok(releases) => PageAnswer::Found {
+                releases,
+                from_cache: response.from_cache,
+                stored_at: response.stored_at,
             },
-            Ok(Err(error)) => PageAnswer::Failed {
-                message: error.to_string(),
-            },
-            Err(error) => PageAnswer::Failed {
-                message: format!("reading the page {} failed: {error}", response.url),
+            Err(message) => PageAnswer::Failed {
+                message: format!("{}: {message}", response.url),
             },
         }
     }
@@ -331,7 +329,7 @@ fn read_directory_page(root: &Path, name: &PackageName, now: Timestamp) -> PageA
         let path = project.join(file_name);
         match read_file(&path) {
             Ok(Some((body, modified))) => {
-                return page_from_file(&path, &body, content_type, modified.unwrap_or(now));
+                return page_from_file(&path, name, &body, content_type, modified.unwrap_or(now));
             }
             Ok(None) => {}
             Err(error) => {
@@ -370,7 +368,13 @@ fn read_file(path: &Path) -> std::io::Result<Option<(Vec<u8>, Option<Timestamp>)
     Ok(Some((body, modified)))
 }
 
-fn page_from_file(path: &Path, body: &[u8], content_type: &str, modified: Timestamp) -> PageAnswer {
+fn page_from_file(
+    path: &Path,
+    name: &PackageName,
+    body: &[u8],
+    content_type: &str,
+    modified: Timestamp,
+) -> PageAnswer {
     let Ok(url) = Url::from_file_path(path) else {
         return PageAnswer::Failed {
             message: format!("{}: not an absolute path", path.display()),
@@ -378,7 +382,7 @@ fn page_from_file(path: &Path, body: &[u8], content_type: &str, modified: Timest
     };
     match parse_page(body, Some(content_type), &url) {
         Ok(page) => PageAnswer::Found {
-            page,
+            releases: releases(&page, name),
             from_cache: false,
             stored_at: modified,
         },

@@ -14,6 +14,7 @@
 //! The library reads no environment variable and no clock: the CLI hands both in.
 
 pub mod client;
+pub mod compact;
 pub mod filename;
 pub mod outdated;
 pub mod page;

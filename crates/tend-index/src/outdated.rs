@@ -59,7 +59,7 @@ use tend_model::{
 use url::Url;
 
 use crate::client::{PageAnswer, ProjectAnswer};
-use crate::release::{releases, Release};
+use crate::release::Release;
 
 /// The rules of one comparison.
 #[derive(Debug, Clone)]
@@ -231,7 +231,7 @@ fn fetch_counts(answers: &[ProjectAnswer]) -> IndexDataInfo {
 /// One index's page that answered for a package.
 struct Found<'a> {
     index: &'a str,
-    page: &'a crate::page::ProjectPage,
+    releases: &'a [Release],
 }
 
 fn compare_one(
@@ -257,9 +257,11 @@ fn compare_one(
     for (index, page_answer) in asked {
         match page_answer {
             PageAnswer::Found {
-                page, stored_at, ..
+                releases,
+                stored_at,
+                ..
             } => {
-                found.push(Found { index, page });
+                found.push(Found { index, releases });
                 report.data.oldest = Some(
                     report
                         .data
@@ -311,7 +313,7 @@ fn compare_one(
         );
     }
 
-    let candidates = merge_releases(name, &found);
+    let candidates = merge_releases(&found);
     let first_index = found.first().map_or("", |found| found.index);
     let package = evaluate(subject, &candidates, first_index, options);
     if let Some(current_release) = &package.current_release {
@@ -439,10 +441,10 @@ struct Candidate<'a> {
     index: &'a str,
 }
 
-fn merge_releases<'a>(name: &PackageName, found: &[Found<'a>]) -> BTreeMap<Version, Candidate<'a>> {
+fn merge_releases<'a>(found: &[Found<'a>]) -> BTreeMap<Version, Candidate<'a>> {
     let mut merged: BTreeMap<Version, Candidate<'a>> = BTreeMap::new();
     for found in found {
-        for release in releases(found.page, name) {
+        for release in found.releases.iter().cloned() {
             match merged.get_mut(&release.version) {
                 None => {
                     merged.insert(

@@ -69,6 +69,18 @@ pub struct PageError {
     pub message: String,
 }
 
+impl PageError {
+    /// The error without the URL, for a caller that names the URL itself.
+    pub fn detail(&self) -> String {
+        format!(
+            "{} page{}: {}",
+            self.format,
+            location(&self.line, &self.column),
+            self.message
+        )
+    }
+}
+
 fn location(line: &Option<usize>, column: &Option<usize>) -> String {
     match (line, column) {
         (Some(line), Some(column)) => format!(", line {line}, column {column}"),

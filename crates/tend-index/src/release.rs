@@ -26,8 +26,9 @@ pub struct Release {
     pub yank_reason: Option<String>,
     /// The earliest upload time of the files, when the page gives any.
     pub uploaded: Option<Timestamp>,
-    /// `Requires-Python` of each non-yanked file (of every file when all are yanked); `None`
-    /// for a file with no limit or an unparseable one (pip ignores those limits too).
+    /// The distinct `Requires-Python` limits of the non-yanked files (of every file when all
+    /// are yanked), in the order first seen; `None` for files with no limit or an unparseable
+    /// one (pip ignores those limits too).
     pub requires_python: Vec<Option<VersionSpecifiers>>,
 }
 
@@ -65,17 +66,18 @@ pub fn releases(page: &ProjectPage, project: &PackageName) -> Vec<Release> {
                 None
             };
             let uploaded = files.iter().filter_map(|file| file.upload_time).min();
-            let requires_python = files
-                .iter()
-                .filter(|file| yanked || !file.yanked)
-                .map(|file| {
-                    let limit = file.requires_python.as_deref()?;
+            let mut requires_python: Vec<Option<VersionSpecifiers>> = Vec::new();
+            for file in files.iter().filter(|file| yanked || !file.yanked) {
+                let limit = file.requires_python.as_deref().and_then(|limit| {
                     limits
                         .entry(limit)
                         .or_insert_with(|| VersionSpecifiers::from_str(limit).ok())
                         .clone()
-                })
-                .collect();
+                });
+                if !requires_python.contains(&limit) {
+                    requires_python.push(limit);
+                }
+            }
             Release {
                 version,
                 files: files.len(),
@@ -212,10 +214,8 @@ mod tests {
             yanked(file("foo-2.0-py3-none-any.whl"), None),
         ]);
         let specifiers = VersionSpecifiers::from_str(">=3.8").unwrap();
-        assert_eq!(
-            releases[0].requires_python,
-            [Some(specifiers.clone()), Some(specifiers)]
-        );
+        // Two files with the same limit: one limit.
+        assert_eq!(releases[0].requires_python, [Some(specifiers)]);
         assert!(releases[0].admits_python(&version("3.8")));
         assert!(!releases[0].admits_python(&version("3.7")));
         // All yanked: every file's limit counts, and one file has none.

@@ -13,9 +13,7 @@ use jiff::Timestamp;
 use pep440_rs::Version;
 use pep508_rs::PackageName;
 use tend_http::{CacheMode, ClientOptions, Clock, HttpClient, Url};
-use tend_index::{
-    releases, IndexClient, IndexOrigin, IndexUrl, PageAnswer, ProjectAnswer, ProjectPage,
-};
+use tend_index::{IndexClient, IndexOrigin, IndexUrl, PageAnswer, ProjectAnswer, Release};
 use tend_test::http::{Request, Resource, Response, Routes, Sequence, TestServer};
 
 const JSON_TYPE: &str = "application/vnd.pypi.simple.v1+json";
@@ -99,13 +97,13 @@ fn single(answer: &ProjectAnswer) -> &PageAnswer {
     &answer.answers[0].1
 }
 
-fn found(answer: &PageAnswer) -> (&ProjectPage, bool, Timestamp) {
+fn found(answer: &PageAnswer) -> (&[Release], bool, Timestamp) {
     match answer {
         PageAnswer::Found {
-            page,
+            releases,
             from_cache,
             stored_at,
-        } => (page, *from_cache, *stored_at),
+        } => (releases, *from_cache, *stored_at),
         other => panic!("expected a page, got {other:?}"),
     }
 }
@@ -192,53 +190,14 @@ fn negotiating_flask(request: &Request) -> Response {
     }
 }
 
-/// What both formats agree on: names, links resolved against the page, yanks, Python limits,
-/// and the pre-release as a release of its own.
-fn assert_flask_files(page: &ProjectPage, server: &TestServer) {
-    let files: Vec<_> = page
-        .files
-        .iter()
-        .map(|file| {
-            (
-                file.filename.as_str(),
-                file.url.as_str().split('#').next().unwrap().to_string(),
-                file.requires_python.as_deref(),
-                file.yanked,
-                file.yank_reason.as_deref(),
-            )
-        })
-        .collect();
-    assert_eq!(
-        files,
-        [
-            (
-                "flask-2.3.0-py3-none-any.whl",
-                server.url_for("/files/flask-2.3.0-py3-none-any.whl"),
-                Some(">=3.8"),
-                false,
-                None
-            ),
-            (
-                "flask-3.0.0-py3-none-any.whl",
-                "https://files.example/flask-3.0.0-py3-none-any.whl".to_string(),
-                Some(">=3.8"),
-                true,
-                Some("broken metadata")
-            ),
-            (
-                "flask-3.1.0rc1.tar.gz",
-                "https://files.example/flask-3.1.0rc1.tar.gz".to_string(),
-                Some(">=3.9"),
-                false,
-                None
-            ),
-        ]
-    );
-
-    let releases = releases(page, &name("flask"));
+/// What both formats agree on: yanks with their reason, Python limits, and the pre-release as
+/// a release of its own.
+fn assert_flask_releases(releases: &[Release]) {
     let versions: Vec<String> = releases.iter().map(|r| r.version.to_string()).collect();
     assert_eq!(versions, ["2.3.0", "3.0.0", "3.1.0rc1"]);
+    assert!(!releases[0].yanked);
     assert!(releases[1].yanked);
+    assert_eq!(releases[1].yank_reason.as_deref(), Some("broken metadata"));
     assert!(releases[2].version.any_prerelease());
     let python38 = Version::new([3, 8]);
     assert!(releases[0].admits_python(&python38));
@@ -253,24 +212,19 @@ async fn json_variant_is_asked_for_first_and_read_with_upload_times() {
     let answer = client.project(&name("Flask")).await;
     assert_eq!(answer.name, name("flask"));
     assert_eq!(answer.answers[0].0, server.url_for("/simple/"));
-    let (page, from_cache, _) = found(single(&answer));
+    let (releases, from_cache, _) = found(single(&answer));
     assert!(!from_cache);
-    assert_flask_files(page, &server);
-    assert_eq!(page.versions, ["2.3.0", "3.0.0", "3.1.0rc1"]);
-    let uploads: Vec<Option<Timestamp>> = page.files.iter().map(|file| file.upload_time).collect();
+    assert_flask_releases(releases);
+    let uploaded: Vec<Option<Timestamp>> =
+        releases.iter().map(|release| release.uploaded).collect();
     assert_eq!(
-        uploads,
+        uploaded,
         [
             Some("2023-04-25T18:00:00.123456Z".parse().unwrap()),
             Some("2023-09-30T18:00:00Z".parse().unwrap()),
             Some("2024-10-01T08:00:00Z".parse().unwrap()),
         ]
     );
-    let uploaded: Vec<_> = releases(page, &name("flask"))
-        .iter()
-        .map(|release| release.uploaded)
-        .collect();
-    assert_eq!(uploaded, uploads);
 
     let requests = server.requests_to("/simple/flask/");
     assert_eq!(requests.len(), 1);
@@ -289,9 +243,9 @@ async fn html_only_server_is_read_whatever_was_accepted() {
     let client = client(&[&server.url_for("/simple/")]);
 
     let answer = client.project(&name("flask")).await;
-    let (page, _, _) = found(single(&answer));
-    assert_flask_files(page, &server);
-    assert!(page.files.iter().all(|file| file.upload_time.is_none()));
+    let (releases, _, _) = found(single(&answer));
+    assert_flask_releases(releases);
+    assert!(releases.iter().all(|release| release.uploaded.is_none()));
     assert_eq!(server.count("/simple/flask/"), 1);
 }
 
@@ -325,8 +279,8 @@ async fn server_error_that_succeeds_on_retry_gives_the_page() {
     let client = client(&[&server.url_for("/simple/")]);
 
     let answer = client.project(&name("flask")).await;
-    let (page, _, _) = found(single(&answer));
-    assert_eq!(page.files.len(), 3);
+    let (releases, _, _) = found(single(&answer));
+    assert_eq!(releases.len(), 3);
     assert_eq!(server.count("/simple/flask/"), 2);
 }
 
@@ -417,12 +371,7 @@ async fn credentials_in_the_index_url_are_sent_and_never_shown() {
         ]
     );
 
-    let (page, _, _) = found(&answer.answers[0].1);
-    // Relative links resolve against the page without its credentials.
-    assert_eq!(
-        page.files[0].url.as_str().split('#').next().unwrap(),
-        server.url_for("/files/flask-2.3.0-py3-none-any.whl")
-    );
+    assert_flask_releases(found(&answer.answers[0].1).0);
 
     let refused = failed(&answer.answers[1].1);
     assert!(refused.contains("401"), "{refused}");
@@ -465,7 +414,7 @@ async fn every_index_is_asked_and_every_answer_kept_in_order() {
         "{answer:?}"
     );
     assert_eq!(answer.answers[1].0, public);
-    assert_eq!(found(&answer.answers[1].1).0.files.len(), 3);
+    assert_eq!(found(&answer.answers[1].1).0.len(), 3);
     assert_eq!(server.count("/private/flask/"), 1);
     assert_eq!(server.count("/public/flask/"), 1);
 }
@@ -505,21 +454,18 @@ async fn local_directory_index_needs_no_server() {
     ];
     let answers = local.projects(&names, &|_| {}).await;
 
-    let (page, from_cache, stored_at) = found(single(&answers[0]));
+    let (releases, from_cache, stored_at) = found(single(&answers[0]));
     assert!(!from_cache);
     assert_eq!(stored_at, modified(&flask));
-    assert_eq!(page.files.len(), 3);
-    assert!(page.files[1].yanked);
+    assert_flask_releases(releases);
     assert_eq!(
-        page.files[0].upload_time,
+        releases[0].uploaded,
         Some("2023-04-25T18:00:00.123456Z".parse().unwrap())
     );
 
     let (six, _, _) = found(single(&answers[1]));
-    assert_eq!(
-        six.files[0].url,
-        Url::from_file_path(root.path().join("six/six-1.16.0-py2.py3-none-any.whl")).unwrap()
-    );
+    assert_eq!(six.len(), 1);
+    assert_eq!(six[0].version, Version::new([1, 16, 0]));
 
     assert!(
         matches!(single(&answers[2]), PageAnswer::NotFound),
@@ -596,7 +542,7 @@ async fn rerun_inside_the_freshness_window_sends_no_request_and_revalidates_afte
     let (page, from_cache, stored_at) = found(single(&third[0]));
     assert!(from_cache);
     assert_eq!(stored_at, clock.now());
-    assert_eq!(page.files.len(), 3);
+    assert_eq!(page.len(), 3);
     let flask = server.requests_to("/simple/flask/");
     assert_eq!(flask.len(), 2);
     assert_eq!(flask[0].header("if-none-match"), None);
@@ -670,7 +616,7 @@ async fn refresh_revalidates_a_fresh_page() {
         .await;
     let (page, from_cache, _) = found(single(&answer));
     assert!(from_cache);
-    assert_eq!(page.files.len(), 3);
+    assert_eq!(page.len(), 3);
     let requests = server.requests_to("/simple/flask/");
     assert_eq!(requests.len(), 2);
     assert_eq!(requests[1].header("if-none-match"), Some("\"v1\""));
@@ -703,7 +649,7 @@ async fn offline_answers_from_the_cache_alone_whatever_its_age() {
     let (page, from_cache, stored_at) = found(single(&answers[0]));
     assert!(from_cache);
     assert_eq!(stored_at, stored);
-    assert_eq!(page.files.len(), 3);
+    assert_eq!(page.len(), 3);
     assert!(
         matches!(single(&answers[1]), PageAnswer::NotCached),
         "{answers:?}"

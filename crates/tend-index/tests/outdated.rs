@@ -91,9 +91,20 @@ fn versions(list: &[&str]) -> ProjectPage {
     page(list.iter().map(|version| wheel(version)).collect())
 }
 
+/// The releases the client would hand over for `page`. The project is the one the files are
+/// named after (the tests' project names have no `-`).
+fn releases_of(page: &ProjectPage) -> Vec<tend_index::Release> {
+    let Some(first) = page.files.first() else {
+        return Vec::new();
+    };
+    let project = first.filename.split('-').next().unwrap();
+    tend_index::releases(page, &name(project))
+}
+
+#[allow(clippy::needless_pass_by_value)] // Call sites read better building the page inline.
 fn found(page: ProjectPage) -> PageAnswer {
     PageAnswer::Found {
-        page,
+        releases: releases_of(&page),
         from_cache: false,
         stored_at: timestamp("2025-06-01T00:00:00Z"),
     }
@@ -540,11 +551,11 @@ fn two_indexes_merged() {
                 (
                     INDEX,
                     PageAnswer::Found {
-                        page: page(vec![
+                        releases: releases_of(&page(vec![
                             wheel("1.0"),
                             wheel("1.1"),
                             wheel("3.0").yanked(Some("oops")),
-                        ]),
+                        ])),
                         from_cache: true,
                         stored_at: timestamp("2025-06-09T00:00:00Z"),
                     },
@@ -552,12 +563,12 @@ fn two_indexes_merged() {
                 (
                     EXTRA,
                     PageAnswer::Found {
-                        page: page(vec![
+                        releases: releases_of(&page(vec![
                             wheel("1.0").uploaded(Some("2023-05-05T00:00:00Z")),
                             wheel("2.0"),
                             // Installable here: the merged 3.0 is not yanked.
                             sdist("3.0").uploaded(Some("2025-01-01T00:00:00Z")),
-                        ]),
+                        ])),
                         from_cache: false,
                         stored_at: timestamp("2025-06-08T00:00:00Z"),
                     },

@@ -146,10 +146,20 @@ impl IndexClient {
         progress: &(dyn Fn(usize) + Sync),
     ) -> Vec<ProjectAnswer> {
         let mut answers: Vec<Option<ProjectAnswer>> = vec![None; names.len()];
-        let mut pending = stream::iter(names.iter().enumerate())
-            .map(|(position, name)| async move { (position, self.project(name).await) })
-            .buffer_unordered(PROJECTS_AT_ONCE);
         let mut done = 0;
+        // The first project goes alone. Started together, every request would open its own
+        // connection (with its own DNS lookup and TLS handshake) before any could learn that
+        // the server speaks HTTP/2; after one answer, the rest share that connection. Costs
+        // one round trip; a cache hit costs nothing.
+        let Some((first, rest)) = names.split_first() else {
+            return Vec::new();
+        };
+        answers[0] = Some(self.project(first).await);
+        done += 1;
+        progress(done);
+        let mut pending = stream::iter(rest.iter().enumerate())
+            .map(|(position, name)| async move { (position + 1, self.project(name).await) })
+            .buffer_unordered(PROJECTS_AT_ONCE);
         while let Some((position, answer)) = pending.next().await {
             answers[position] = Some(answer);
             done += 1;

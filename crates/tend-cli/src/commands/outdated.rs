@@ -126,8 +126,12 @@ pub fn check(
         indexes.indexes,
     );
     let progress = Progress::new(names.len());
-    let answers =
-        super::online::runtime()?.block_on(client.projects(&names, &|done| progress.update(done)));
+    let runtime = super::online::runtime()?;
+    let answers = runtime.block_on(client.projects(&names, &|done| progress.update(done)));
+    // Every answer is in. A DNS lookup for a connection that turned out not to be needed may
+    // still be waiting in the blocking pool (the resolver's timeout is seconds); the run must
+    // not wait for it.
+    runtime.shutdown_background();
     progress.finish();
     Ok(tend_index::compare(&subjects, &answers, &options))
 }

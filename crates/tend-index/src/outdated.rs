@@ -338,9 +338,7 @@ fn compare_one(
     }
     if let Some(DistVersion::Legacy(text)) = &subject.current {
         let mut diagnostic = Diagnostic::new(
-            // No code says "not comparable" yet; source-warning is the nearest: a value read
-            // from the environment that tend could only partly use.
-            Code::SourceWarning,
+            Code::InvalidVersion,
             Severity::Note,
             format!(
                 "{name} {text} is not a PEP 440 version, so no release can be called newer; \

@@ -824,7 +824,7 @@ fn legacy_version_compares_nothing() {
             ..Skipped::default()
         }
     );
-    assert_eq!(codes(&report), [(Code::SourceWarning, Severity::Note)]);
+    assert_eq!(codes(&report), [(Code::InvalidVersion, Severity::Note)]);
     assert!(report.diagnostics[0].message.contains("1.0-custom_build"));
 }
 

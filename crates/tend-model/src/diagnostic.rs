@@ -74,6 +74,8 @@ pub enum Code {
     YankedRelease,
     /// An index did not answer usefully for a package; it was not compared.
     IndexError,
+    /// An installed or pinned version that is not PEP 440: no release can be ordered against it.
+    InvalidVersion,
 }
 
 impl Code {
@@ -100,6 +102,7 @@ impl Code {
         Self::UnknownPackage,
         Self::YankedRelease,
         Self::IndexError,
+        Self::InvalidVersion,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -126,6 +129,7 @@ impl Code {
             Self::UnknownPackage => "unknown-package",
             Self::YankedRelease => "yanked-release",
             Self::IndexError => "index-error",
+            Self::InvalidVersion => "invalid-version",
         }
     }
 }

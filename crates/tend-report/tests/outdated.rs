@@ -243,7 +243,7 @@ fn realistic() -> OutdatedReport {
             )
             .with_package(name("attrs")),
             Diagnostic::new(
-                Code::SourceWarning,
+                Code::InvalidVersion,
                 Severity::Note,
                 "legacy-tool 1.0-custom_build is not a PEP 440 version, so no release can be \
                  called newer",

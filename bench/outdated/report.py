@@ -61,13 +61,15 @@ def index_lines(probe, index_url: str) -> list[str]:
     handshake = [page["tls_ms"] for page in probe["pages"] if "tls_ms" in page]
     caching = probe.get("caching_headers") or []
     lines = [
-        f"- Index: `{probe['index']}`, the **live public index** over the network (no local "
-        "copy, no mock); every tool is given it with `--index-url`. As this machine reaches "
-        f"it: HTTP/{'/'.join(probe.get('http_versions') or ['?'])}, a TLS handshake of "
+        f"- Index: `{probe['index']}`, the **live public index** at its usual address, over "
+        "the network (nothing in the benchmark stands in for it); every tool is given it with "
+        "`--index-url`. As this machine reaches it (through whatever this network puts in "
+        f"between): HTTP/{'/'.join(probe.get('http_versions') or ['?'])}, a TLS handshake of "
         f"≈ {min(handshake):.0f} ms, a project page ≈ {probe.get('median_after_handshake_ms') or 0:.0f} ms "
         "after it (median of "
         + ", ".join(f"`{page['url'].rstrip('/').rsplit('/', 1)[-1]}`" for page in probe["pages"])
-        + ").",
+        + "). Round trips are short here; over a slower link every tool's cold run takes "
+        "longer, pip's most (it asks one page at a time).",
     ]
     if caching:
         lines.append(f"- Caching headers on its project pages: {', '.join(f'`{h}`' for h in caching)}.")
@@ -165,7 +167,10 @@ def section(arguments) -> str:
     results = arguments.results
     probe = read_json(results / "probe.json")
     info = base.machine()
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    # When run.sh started measuring (a rerun of this script alone keeps the date of the data).
+    now = read_text(results / "started.txt") or datetime.datetime.now(
+        datetime.timezone.utc
+    ).strftime("%Y-%m-%d %H:%M UTC")
     out = [
         BEGIN,
         "## Outdated (issue 5): `tend outdated` vs `pip list --outdated` vs `uv pip list --outdated`",

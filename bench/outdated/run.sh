@@ -138,6 +138,8 @@ timed() { # name-of-export, then hyperfine arguments
     hyperfine -N --export-json "$results/$name.json" "$@"
 }
 
+date -u '+%Y-%m-%d %H:%M UTC' > "$results/started.txt"
+
 # --- The index as this machine reaches it: protocol, latency, caching headers. ----------------
 python3 "$here/probe.py" "$index_url" flask requests numpy > "$results/probe.json" \
     || echo '{"error": "probe failed"}' > "$results/probe.json"

@@ -71,9 +71,15 @@ pub fn client(cache_dir: Option<&Path>, offline: bool, now: jiff::Timestamp) -> 
 
 /// One thread is enough: the work is waiting on the network, and the client bounds how many
 /// requests are in flight.
+///
+/// Blocking work (cache reads and writes, page parsing, DNS lookups) goes to a small pool:
+/// tokio's default of 512 threads would start one thread per cached page on a warm run, which
+/// costs more than the reads themselves, and parsing cannot use more threads than cores.
 pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    let threads = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
+        .max_blocking_threads(threads.max(2))
         .build()
         .context("could not start the async runtime for network requests")
 }

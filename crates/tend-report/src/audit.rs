@@ -13,11 +13,12 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use tend_model::jiff::{civil::Date, Timestamp};
 use tend_model::{
-    AdvisorySeverity, AdvisorySourceKind, AuditReport, Code, Finding, Fix, IgnoreRuleRef, Location,
+    AdvisorySeverity, AdvisorySourceKind, AuditReport, Code, Finding, Fix, IgnoreRuleRef,
     MatchKind, NotAuditedReason, SeverityRating, TargetOrigin,
 };
 
 use crate::text::counted;
+use crate::words::{minute, one_line, place, truncate};
 use crate::DisplayOptions;
 
 pub use json::{audit_json, audit_json_text};
@@ -334,15 +335,6 @@ fn source_is_path(kind: AdvisorySourceKind) -> bool {
     )
 }
 
-/// `requirements.txt:4`: a location as people see it, relative to the project when inside it.
-fn place(location: &Location, options: &DisplayOptions) -> String {
-    let mut text = options.path(&location.path);
-    if location.line > 0 {
-        let _ = write!(text, ":{}", location.line);
-    }
-    text
-}
-
 /// Where an audited version came from: `installed`, `requirements.txt:4`, `resolved from …`.
 fn origin_text(origin: &TargetOrigin, options: &DisplayOptions) -> String {
     match origin {
@@ -361,19 +353,6 @@ fn date(timestamp: Timestamp) -> Date {
         .date()
 }
 
-/// `2025-05-28 06:00 UTC`.
-fn minute(timestamp: Timestamp) -> String {
-    let time = timestamp
-        .to_zoned_datetime(tend_model::jiff::tz::TimeZone::UTC)
-        .datetime();
-    format!(
-        "{} {:02}:{:02} UTC",
-        time.date(),
-        time.hour(),
-        time.minute()
-    )
-}
-
 /// "Newest record 2025-05-28 06:00 UTC, 5 days old": how current the advisory data is.
 fn age_text(summary: &AuditSummary) -> String {
     match (summary.database_newest_modified, summary.database_age_days) {
@@ -390,41 +369,9 @@ fn age_text(summary: &AuditSummary) -> String {
     }
 }
 
-/// Whitespace (newlines included) folded to single spaces.
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// One line of at most `limit` characters, cut at a word when one ends late enough, with `…`.
-fn truncate(text: &str, limit: usize) -> String {
-    let text = one_line(text);
-    if text.chars().count() <= limit {
-        return text;
-    }
-    let keep: String = text.chars().take(limit.saturating_sub(1)).collect();
-    let cut = match keep.rfind(' ') {
-        Some(space) if space >= keep.len() / 2 => keep[..space].trim_end(),
-        _ => keep.as_str(),
-    };
-    format!("{cut}…")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn truncate_cuts_at_a_word_and_folds_newlines() {
-        assert_eq!(truncate("short", 10), "short");
-        assert_eq!(truncate("two\nlines", 20), "two lines");
-        assert_eq!(
-            truncate("Multipart parser accepts unlimited parts", 20),
-            "Multipart parser…"
-        );
-        // One long word: cut inside it rather than return almost nothing.
-        assert_eq!(truncate("a Supercalifragilistic", 10), "a Superca…");
-        assert_eq!(truncate("ééééééééééé", 5), "éééé…");
-    }
 
     #[test]
     fn reasons_name_what_was_missing() {

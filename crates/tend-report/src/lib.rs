@@ -6,9 +6,11 @@
 // The audit report (issue 4).
 mod audit;
 mod json;
+mod markdown;
 mod scan;
 mod table;
 mod text;
+mod words;
 
 pub use json::{check_json, inventory_json, SCHEMA_VERSION};
 pub use scan::{scan_json, scan_text, AuditStage, OutdatedStage, ScanSummary};

@@ -13,12 +13,13 @@ use serde::Serialize;
 use tend_model::jiff::tz::TimeZone;
 use tend_model::jiff::{SignedDuration, Timestamp, Unit};
 use tend_model::{
-    ChangeKind, Code, CurrentOrigin, Diagnostic, DistVersion, Location, NotChecked,
-    NotCheckedReason, OutdatedPackage, OutdatedReport, OutdatedSettings, ReleaseInfo, Skipped,
-    Strategy, UnknownPackage,
+    ChangeKind, Code, CurrentOrigin, Diagnostic, DistVersion, NotChecked, NotCheckedReason,
+    OutdatedPackage, OutdatedReport, OutdatedSettings, ReleaseInfo, Skipped, Strategy,
+    UnknownPackage,
 };
 
 use crate::text::counted;
+use crate::words::{minute, one_line, place, truncate};
 use crate::DisplayOptions;
 
 pub(crate) use json::outdated_scan_json;
@@ -303,15 +304,6 @@ fn origins_vary<'a>(mut origins: impl Iterator<Item = &'a CurrentOrigin>) -> boo
     origins.any(|origin| !matches!(origin, CurrentOrigin::Installed))
 }
 
-/// `requirements.txt:4`, relative to the project when inside it.
-fn place(location: &Location, options: &DisplayOptions) -> String {
-    let mut text = options.path(&location.path);
-    if location.line > 0 {
-        let _ = write!(text, ":{}", location.line);
-    }
-    text
-}
-
 /// Why a package was not compared, in words; `limit` shortens an index's error message.
 fn reason_text(reason: &NotCheckedReason, limit: Option<usize>) -> String {
     match reason {
@@ -514,36 +506,6 @@ fn skipped_text(skipped: &Skipped, settings: &OutdatedSettings) -> Option<String
 /// The advice that goes with unknown packages.
 const UNKNOWN_ADVICE: &str = "No index knows these names: a typo, or a private package looked \
      up on a public index, where anyone could register the name (dependency confusion).";
-
-/// `2025-05-28 06:00 UTC`.
-fn minute(timestamp: Timestamp) -> String {
-    let time = timestamp.to_zoned_datetime(TimeZone::UTC).datetime();
-    format!(
-        "{} {:02}:{:02} UTC",
-        time.date(),
-        time.hour(),
-        time.minute()
-    )
-}
-
-/// Whitespace (newlines included) folded to single spaces.
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// One line of at most `limit` characters, cut at a word when one ends late enough, with `…`.
-pub(crate) fn truncate(text: &str, limit: usize) -> String {
-    let text = one_line(text);
-    if text.chars().count() <= limit {
-        return text;
-    }
-    let keep: String = text.chars().take(limit.saturating_sub(1)).collect();
-    let cut = match keep.rfind(' ') {
-        Some(space) if space >= keep.len() / 2 => keep[..space].trim_end(),
-        _ => keep.as_str(),
-    };
-    format!("{cut}…")
-}
 
 #[cfg(test)]
 mod tests {

@@ -237,12 +237,7 @@ fn outdated_lines(out: &mut String, report: &tend_model::OutdatedReport) {
         let reason = release
             .yank_reason
             .as_deref()
-            .map(|reason| {
-                format!(
-                    " ({})",
-                    crate::outdated::truncate(reason, YANK_REASON_WIDTH)
-                )
-            })
+            .map(|reason| format!(" ({})", crate::words::truncate(reason, YANK_REASON_WIDTH)))
             .unwrap_or_default();
         rows.push((
             "yanked",

@@ -6,9 +6,10 @@ use tend_model::jiff::Timestamp;
 use tend_model::AuditReport;
 
 use super::{
-    age_text, date, finding_notes, fix_text, minute, one_line, ordered, origin_text, place,
-    reason_text, severity_text, source_is_path, source_kind_text, until_text, AuditSummary,
+    age_text, date, finding_notes, fix_text, minute, ordered, origin_text, place, reason_text,
+    severity_text, source_is_path, source_kind_text, until_text, AuditSummary,
 };
+use crate::markdown::{cell, row};
 use crate::DisplayOptions;
 
 /// The audit report in GitHub-flavoured Markdown: a heading, the summary line, one table of
@@ -192,32 +193,6 @@ pub fn audit_markdown(report: &AuditReport, now: Timestamp, options: &DisplayOpt
     out
 }
 
-fn row(out: &mut String, cells: &[&str]) {
-    out.push('|');
-    for cell in cells {
-        let _ = write!(out, " {cell} |");
-    }
-    out.push('\n');
-}
-
-/// Text made safe for one table cell: on one line, `|` escaped, and `<` written as an entity so
-/// that text such as `<script>` in a summary is shown rather than taken as markup.
-fn cell(text: &str) -> String {
-    let text = one_line(text);
-    if text.is_empty() {
-        return "-".to_string();
-    }
-    let mut out = String::with_capacity(text.len());
-    for character in text.chars() {
-        match character {
-            '|' => out.push_str("\\|"),
-            '<' => out.push_str("&lt;"),
-            _ => out.push(character),
-        }
-    }
-    out
-}
-
 /// A URL that cannot end the link early or break the table.
 fn link(url: &str) -> String {
     url.trim()
@@ -232,12 +207,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cells_stay_on_one_line_and_escape_pipes_and_markup() {
-        assert_eq!(
-            cell("a | b\nc <script> >=2 & d"),
-            "a \\| b c &lt;script> >=2 & d"
-        );
-        assert_eq!(cell("  \n"), "-");
+    fn links_cannot_end_early_or_break_the_table() {
         assert_eq!(
             link("https://example.invalid/a (b)|c"),
             "https://example.invalid/a%20%28b%29%7Cc"

@@ -7,10 +7,11 @@ use tend_model::jiff::Timestamp;
 use tend_model::{OutdatedReport, ReleaseInfo};
 
 use super::{
-    allowed_text, data_text, indexes_text, minute, one_line, origin_text, origins_vary,
-    reason_text, release_age, rules, skipped_text, strategy_holds_back, Ordered, OutdatedSummary,
+    allowed_text, data_text, indexes_text, minute, origin_text, origins_vary, reason_text,
+    release_age, rules, skipped_text, strategy_holds_back, Ordered, OutdatedSummary,
     UNKNOWN_ADVICE,
 };
+use crate::markdown::{cell, row, rule};
 use crate::DisplayOptions;
 
 /// The report in GitHub-flavoured Markdown: a heading and the summary line, the outdated
@@ -255,62 +256,5 @@ fn capitalised(text: &str) -> String {
     match characters.next() {
         Some(first) => first.to_uppercase().chain(characters).collect(),
         None => String::new(),
-    }
-}
-
-fn row(out: &mut String, cells: &[&str]) {
-    out.push('|');
-    for cell in cells {
-        let _ = write!(out, " {cell} |");
-    }
-    out.push('\n');
-}
-
-fn rule(out: &mut String, columns: usize) {
-    out.push('|');
-    for _ in 0..columns {
-        out.push_str("---|");
-    }
-    out.push('\n');
-}
-
-/// Text made safe for one table cell or line: on one line, `|` escaped, `<` written as an entity
-/// so that text from an index (a yank reason, an error message) is shown rather than taken as
-/// markup, and `*` and `_` escaped so that a redacted URL (`https://ci:****@…`) or a name such
-/// as `__init__` is not read as emphasis; `-` when empty.
-fn cell(text: &str) -> String {
-    let text = one_line(text);
-    if text.is_empty() {
-        return "-".to_string();
-    }
-    let mut out = String::with_capacity(text.len());
-    for character in text.chars() {
-        match character {
-            '|' | '*' | '_' => {
-                out.push('\\');
-                out.push(character);
-            }
-            '<' => out.push_str("&lt;"),
-            _ => out.push(character),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cells_stay_on_one_line_and_escape_pipes_and_markup() {
-        assert_eq!(
-            cell("broken | <b>wheel</b>\nmetadata"),
-            "broken \\| &lt;b>wheel&lt;/b> metadata"
-        );
-        assert_eq!(cell(" \n"), "-");
-        assert_eq!(
-            cell("https://ci:****@host/simple __init__"),
-            "https://ci:\\*\\*\\*\\*@host/simple \\_\\_init\\_\\_"
-        );
     }
 }

@@ -62,8 +62,8 @@ impl Default for Clock {
 }
 
 /// Settings of an [`HttpClient`](crate::HttpClient). Start from `ClientOptions::default()` and
-/// change the fields you need.
-#[derive(Debug, Clone)]
+/// change the fields you need. `Debug` shows the proxy without its credentials.
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct ClientOptions {
     /// Sent as `User-Agent`; defaults to `tend/<version>`.
@@ -94,6 +94,32 @@ pub struct ClientOptions {
     pub clock: Clock,
 }
 
+impl fmt::Debug for ClientOptions {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter
+            .debug_struct("ClientOptions")
+            .field("user_agent", &self.user_agent)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("read_timeout", &self.read_timeout)
+            .field("retries", &self.retries)
+            .field("backoff_base", &self.backoff_base)
+            .field("max_retry_delay", &self.max_retry_delay)
+            .field("max_in_flight", &self.max_in_flight)
+            .field("cache_dir", &self.cache_dir)
+            .field("cache_mode", &self.cache_mode)
+            .field(
+                "proxy",
+                &self
+                    .proxy
+                    .as_ref()
+                    .map(|proxy| crate::RedactedUrl::new(proxy).to_string()),
+            )
+            .field("ca_file", &self.ca_file)
+            .field("clock", &self.clock)
+            .finish()
+    }
+}
+
 impl Default for ClientOptions {
     fn default() -> Self {
         Self {
@@ -110,5 +136,21 @@ impl Default for ClientOptions {
             ca_file: None,
             clock: Clock::system(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_proxy_credentials() {
+        let options = ClientOptions {
+            proxy: Some(Url::parse("http://ops:hunter2@proxy.internal:3128").unwrap()),
+            ..ClientOptions::default()
+        };
+        let shown = format!("{options:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("proxy.internal:3128"), "{shown}");
     }
 }

@@ -64,22 +64,6 @@ fn endpoint(base: &Url, segments: &[&str]) -> Option<Url> {
     Some(url)
 }
 
-/// An error and its causes on one line, for the reason of an unreachable package.
-fn error_text(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        // reqwest repeats its inner error's text in its own; say each thing once.
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
-}
-
 #[cfg(test)]
 mod tests {
     use std::str::FromStr;

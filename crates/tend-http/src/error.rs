@@ -124,6 +124,23 @@ impl HttpError {
         }
     }
 
+    /// The error and its causes on one line, each said once (reqwest repeats an inner error's
+    /// text in its own), for a report's "why". URLs in it are redacted like the error's own;
+    /// reqwest's causes carry none.
+    pub fn with_causes(&self) -> String {
+        let mut text = self.to_string();
+        let mut source = std::error::Error::source(self);
+        while let Some(cause) = source {
+            let cause_text = cause.to_string();
+            if !text.contains(&cause_text) {
+                text.push_str(": ");
+                text.push_str(&cause_text);
+            }
+            source = cause.source();
+        }
+        text
+    }
+
     /// The status of a [`HttpError::Status`], to tell "404: no such release" from a failure.
     pub fn status(&self) -> Option<StatusCode> {
         match self {

@@ -294,30 +294,13 @@ fn answer_to_error(error: &HttpError, url: &Url) -> PageAnswer {
                 "the credentials given for this index were refused"
             };
             PageAnswer::Failed {
-                message: format!("{}; {hint}", error_text(error)),
+                message: format!("{}; {hint}", error.with_causes()),
             }
         }
         _ => PageAnswer::Failed {
-            message: error_text(error),
+            message: error.with_causes(),
         },
     }
-}
-
-/// The error and its causes on one line. Every URL in an `HttpError` is already redacted, and
-/// reqwest's causes are built without the URL.
-fn error_text(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        // reqwest repeats an inner error's text in its own; say each thing once.
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 fn read_directory_page(root: &Path, name: &PackageName, now: Timestamp) -> PageAnswer {

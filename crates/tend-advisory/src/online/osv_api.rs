@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use tend_http::{CacheMode, GetOptions, HttpClient, PostCache, RedactedUrl, Response, Url};
 use tend_model::{AdvisoryId, AdvisorySourceInfo, AdvisorySourceKind, PackageName};
 
-use super::{endpoint, error_text, Query};
+use super::{endpoint, Query};
 use crate::matching::match_advisory;
 use crate::{parse_record, Advisory, AdvisoryData, Affected, RecordFormat};
 
@@ -269,7 +269,7 @@ async fn query_batch(client: &HttpClient, url: &Url, chunk: &[Query]) -> Result<
         let response = client
             .post_json(url, &request, PostCache::For(QUERYBATCH_TTL))
             .await
-            .map_err(|error| error_text(&error))?;
+            .map_err(|error| error.with_causes())?;
         received.get_or_insert(response.stored_at);
         let answer: BatchResponse = parse_answer(&response)?;
         if answer.results.len() != pending.len() {
@@ -302,7 +302,7 @@ async fn query_batch(client: &HttpClient, url: &Url, chunk: &[Query]) -> Result<
 }
 
 fn parse_answer(response: &Response) -> Result<BatchResponse, String> {
-    response.json().map_err(|error| error_text(&error))
+    response.json().map_err(|error| error.with_causes())
 }
 
 /// One record from `/v1/vulns/{id}`: from the cache when the copy there is at least as recent
@@ -343,7 +343,7 @@ async fn fetch_record(
     } else {
         client.get(&url).await
     };
-    let response = response.map_err(|error| error_text(&error))?;
+    let response = response.map_err(|error| error.with_causes())?;
     match parse_record(&response.body, RecordFormat::Json) {
         Ok(Some(advisory)) => Ok(advisory),
         Ok(None) => Err(format!(
@@ -351,9 +351,8 @@ async fn fetch_record(
             response.url
         )),
         Err(error) => Err(format!(
-            "the record {id} from {} could not be read: {}",
+            "the record {id} from {} could not be read: {error}",
             response.url,
-            error_text(&error)
         )),
     }
 }

@@ -33,7 +33,7 @@ use tend_model::{
     DistVersion, PackageName, Severity,
 };
 
-use super::{endpoint, error_text, Query};
+use super::{endpoint, Query};
 use crate::{Advisory, AdvisoryData, Affected, Bound, Event, Range};
 
 /// Releases asked about at once; the client's in-flight bound limits the requests actually on
@@ -180,11 +180,11 @@ async fn fetch_release(
                 query.name
             ));
         }
-        Err(error) => return Err(error_text(&error)),
+        Err(error) => return Err(error.with_causes()),
     };
     let release: Release = response
         .json()
-        .map_err(|error: HttpError| error_text(&error))?;
+        .map_err(|error: HttpError| error.with_causes())?;
     let vulnerabilities = release.vulnerabilities.ok_or_else(|| {
         format!(
             "the answer of {} has no `vulnerabilities` field, so it says nothing about advisories",

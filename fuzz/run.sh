@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-120}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(requirements_txt metadata osv_record simple_page)
+[ ${#targets[@]} -gt 0 ] || targets=(requirements_txt metadata osv_record simple_page index_settings)
 
 command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz
 

@@ -407,7 +407,7 @@ fn data_age(report: &OutdatedReport, now: Timestamp) -> Option<SignedDuration> {
 }
 
 /// "Index data: 12 pages requested, 48 from the cache; the oldest received 3 hours ago", or,
-/// offline, "Index data from the cache (--offline): 48 pages, received up to 3 days ago".
+/// offline, "Index data from the cache (--offline): 48 pages, the oldest received 3 days ago".
 fn data_text(report: &OutdatedReport, now: Timestamp) -> String {
     let data = &report.data;
     let age = data_age(report, now).map(long_age);
@@ -417,7 +417,7 @@ fn data_text(report: &OutdatedReport, now: Timestamp) -> String {
             counted(data.from_cache, "page")
         );
         if let Some(age) = age {
-            let _ = write!(text, ", received up to {age} ago");
+            let _ = write!(text, ", the oldest received {age} ago");
         }
         return text;
     }

@@ -283,12 +283,12 @@ fn outdated_lines(out: &mut String, report: &tend_model::OutdatedReport) {
     }
     let line = if report.settings.offline {
         match age {
-            Some(age) => format!("index data from the cache (--offline), up to {age} old"),
+            Some(age) => format!("index data from the cache (--offline), the oldest {age} old"),
             None => "index data from the cache (--offline)".to_string(),
         }
     } else {
         let age = age
-            .map(|age| format!(", up to {age} old"))
+            .map(|age| format!(", the oldest {age} old"))
             .unwrap_or_default();
         format!(
             "index data: {} requested, {} from the cache{age}",

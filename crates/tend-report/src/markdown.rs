@@ -4,6 +4,15 @@ use std::fmt::Write as _;
 
 use crate::words::one_line;
 
+/// A diagnostic's message with its notes in brackets, for one table cell.
+pub(crate) fn message_with_notes(diagnostic: &tend_model::Diagnostic) -> String {
+    let mut message = diagnostic.message.clone();
+    for note in &diagnostic.notes {
+        let _ = write!(message, " (note: {note})");
+    }
+    message
+}
+
 /// `| a | b |` and a newline; cells already made safe with [`cell`].
 pub(crate) fn row(out: &mut String, cells: &[&str]) {
     out.push('|');

@@ -398,6 +398,11 @@ pub(crate) fn long_age(duration: SignedDuration) -> String {
     }
 }
 
+/// A package's current version, or `-` when it has none (declared, not installed).
+fn current_text(current: Option<&DistVersion>) -> String {
+    current.map_or_else(|| "-".to_string(), ToString::to_string)
+}
+
 /// From the oldest index page used to `now`; zero when it is dated later.
 fn data_age(report: &OutdatedReport, now: Timestamp) -> Option<SignedDuration> {
     report

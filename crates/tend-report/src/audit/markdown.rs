@@ -9,7 +9,7 @@ use super::{
     age_text, date, finding_notes, fix_text, minute, ordered, origin_text, place, reason_text,
     severity_text, source_is_path, source_kind_text, until_text, AuditSummary,
 };
-use crate::markdown::{cell, row};
+use crate::markdown::{cell, message_with_notes, row};
 use crate::DisplayOptions;
 
 /// The audit report in GitHub-flavoured Markdown: a heading, the summary line, one table of
@@ -131,10 +131,7 @@ pub fn audit_markdown(report: &AuditReport, now: Timestamp, options: &DisplayOpt
         );
         out.push_str("|---|---|---|---|---|\n");
         for diagnostic in &report.diagnostics {
-            let mut message = diagnostic.message.clone();
-            for note in &diagnostic.notes {
-                let _ = write!(message, " (note: {note})");
-            }
+            let message = message_with_notes(diagnostic);
             row(
                 &mut out,
                 &[

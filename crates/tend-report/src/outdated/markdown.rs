@@ -7,11 +7,11 @@ use tend_model::jiff::Timestamp;
 use tend_model::{OutdatedReport, ReleaseInfo};
 
 use super::{
-    allowed_text, data_text, indexes_text, minute, origin_text, origins_vary, reason_text,
-    release_age, rules, skipped_text, strategy_holds_back, Ordered, OutdatedSummary,
+    allowed_text, current_text, data_text, indexes_text, minute, origin_text, origins_vary,
+    reason_text, release_age, rules, skipped_text, strategy_holds_back, Ordered, OutdatedSummary,
     UNKNOWN_ADVICE,
 };
-use crate::markdown::{cell, row, rule};
+use crate::markdown::{cell, message_with_notes, row, rule};
 use crate::DisplayOptions;
 
 /// The report in GitHub-flavoured Markdown: a heading and the summary line, the outdated
@@ -44,10 +44,7 @@ pub fn outdated_markdown(
         row(&mut out, &header);
         rule(&mut out, header.len());
         for package in ordered.outdated() {
-            let mut current = package
-                .current
-                .as_ref()
-                .map_or_else(|| "-".to_string(), ToString::to_string);
+            let mut current = current_text(package.current.as_ref());
             if show_origin {
                 let _ = write!(current, " ({})", origin_text(&package.origin, options));
             }
@@ -208,10 +205,7 @@ pub fn outdated_markdown(
         row(&mut out, &["Severity", "Code", "Package", "Message"]);
         rule(&mut out, 4);
         for diagnostic in &diagnostics {
-            let mut message = diagnostic.message.clone();
-            for note in &diagnostic.notes {
-                let _ = write!(message, " (note: {note})");
-            }
+            let message = message_with_notes(diagnostic);
             row(
                 &mut out,
                 &[

@@ -3,11 +3,11 @@
 use std::fmt::Write as _;
 
 use tend_model::jiff::Timestamp;
-use tend_model::{OutdatedPackage, OutdatedReport};
+use tend_model::OutdatedReport;
 
 use super::{
-    allowed_text, allowed_update, data_text, indexes_text, origin_text, origins_vary, reason_text,
-    release_age, rules, skipped_text, strategy_holds_back, Ordered, OutdatedSummary,
+    allowed_text, allowed_update, current_text, data_text, indexes_text, origin_text, origins_vary,
+    reason_text, release_age, rules, skipped_text, strategy_holds_back, Ordered, OutdatedSummary,
     UNKNOWN_ADVICE,
 };
 use crate::text::counted;
@@ -57,7 +57,7 @@ pub fn outdated_table(report: &OutdatedReport, now: Timestamp, options: &Display
             let release = package.current_release.as_ref();
             table.push([
                 package.name.to_string(),
-                current_text(package),
+                current_text(package.current.as_ref()),
                 release
                     .and_then(|release| release.yank_reason.as_deref())
                     .map_or_else(|| "-".to_string(), super::one_line),
@@ -87,10 +87,7 @@ pub fn outdated_table(report: &OutdatedReport, now: Timestamp, options: &Display
         for package in &ordered.unknown {
             table.push([
                 package.name.to_string(),
-                package
-                    .current
-                    .as_ref()
-                    .map_or_else(|| "-".to_string(), ToString::to_string),
+                current_text(package.current.as_ref()),
                 origin_text(&package.origin, options),
                 package.indexes.join("\n"),
             ]);
@@ -105,10 +102,7 @@ pub fn outdated_table(report: &OutdatedReport, now: Timestamp, options: &Display
         for package in &ordered.not_checked {
             table.push([
                 package.name.to_string(),
-                package
-                    .current
-                    .as_ref()
-                    .map_or_else(|| "-".to_string(), ToString::to_string),
+                current_text(package.current.as_ref()),
                 reason_text(&package.reason, Some(MESSAGE_WIDTH)),
             ]);
         }
@@ -159,7 +153,7 @@ fn outdated_rows(
         if show_origin {
             row.push(origin_text(&package.origin, options));
         }
-        row.push(current_text(package));
+        row.push(current_text(package.current.as_ref()));
         row.push(if package.current_release.is_some() {
             release_age(package.current_release.as_ref(), now)
         } else {
@@ -186,13 +180,6 @@ fn outdated_rows(
         table.push(row);
     }
     table
-}
-
-fn current_text(package: &OutdatedPackage) -> String {
-    package
-        .current
-        .as_ref()
-        .map_or_else(|| "-".to_string(), ToString::to_string)
 }
 
 fn version_text(release: Option<&tend_model::ReleaseInfo>) -> String {

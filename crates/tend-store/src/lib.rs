@@ -1,0 +1,323 @@
+//! The history store: a record of every run of tend — what kind of run, on which project, when
+//! it started and ended, how it ended, the JSON reports it produced, and who approved which
+//! plan — so that `tend history` can say what happened.
+//!
+//! Stages talk to the [`Store`] trait, not to SQLite: [`SqliteStore`] (one file, for a single
+//! machine) is the first backend, and a shared server backend can be added beside it without
+//! changing the stages. This crate owns the schema and its migrations ([`SCHEMA_VERSION`]).
+
+mod sqlite;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+pub use sqlite::{SqliteStore, BUSY_TIMEOUT, SCHEMA_VERSION};
+
+/// What every backend of the history store can do. Writes take `&mut self`: one store handle
+/// belongs to one run of tend; two processes share the data through the backend, not a handle.
+pub trait Store {
+    /// Records the start of a run; [`Store::finish_run`] records its end.
+    fn record_run(&mut self, run: &NewRun) -> Result<RunId, StoreError>;
+
+    /// Keeps a report the run produced: `kind` names the document (`scan`, `audit`, …) and
+    /// `document` is its JSON text, as tend renders it (with its `schema_version`).
+    fn attach_report(&mut self, run: RunId, kind: &str, document: &str) -> Result<(), StoreError>;
+
+    /// Records how a run ended and its summary (small JSON: counts, the headline).
+    fn finish_run(
+        &mut self,
+        run: RunId,
+        finished_at: Timestamp,
+        status: RunStatus,
+        summary: Option<&serde_json::Value>,
+    ) -> Result<(), StoreError>;
+
+    /// Runs matching `filter`, newest first, without their reports.
+    fn runs(&self, filter: &RunFilter) -> Result<Vec<RunRecord>, StoreError>;
+
+    /// One run with its reports and approvals, or `None` when there is no run `id`.
+    fn run(&self, id: RunId) -> Result<Option<RunDetail>, StoreError>;
+
+    /// Records that someone approved a plan. The run must exist and be a [`RunKind::Plan`].
+    fn record_approval(&mut self, approval: &NewApproval) -> Result<ApprovalId, StoreError>;
+}
+
+/// The number of a run in the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct RunId(pub i64);
+
+impl fmt::Display for RunId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The number of an approval in the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct ApprovalId(pub i64);
+
+/// Which command a run was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunKind {
+    Inventory,
+    Check,
+    Audit,
+    Outdated,
+    Scan,
+    Plan,
+    Approval,
+    Snapshot,
+    Update,
+    Rollback,
+}
+
+impl RunKind {
+    pub const ALL: [RunKind; 10] = [
+        RunKind::Inventory,
+        RunKind::Check,
+        RunKind::Audit,
+        RunKind::Outdated,
+        RunKind::Scan,
+        RunKind::Plan,
+        RunKind::Approval,
+        RunKind::Snapshot,
+        RunKind::Update,
+        RunKind::Rollback,
+    ];
+
+    /// The name stored in the database and shown to users.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunKind::Inventory => "inventory",
+            RunKind::Check => "check",
+            RunKind::Audit => "audit",
+            RunKind::Outdated => "outdated",
+            RunKind::Scan => "scan",
+            RunKind::Plan => "plan",
+            RunKind::Approval => "approval",
+            RunKind::Snapshot => "snapshot",
+            RunKind::Update => "update",
+            RunKind::Rollback => "rollback",
+        }
+    }
+}
+
+impl fmt::Display for RunKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for RunKind {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        RunKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == text)
+            .ok_or_else(|| {
+                let names: Vec<&str> = RunKind::ALL.iter().map(|kind| kind.as_str()).collect();
+                format!(
+                    "`{text}` is not a kind of run; expected one of {}",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
+/// How a run ended: the meaning of tend's exit codes 0, 1 and 2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunStatus {
+    /// Nothing at or above the failure threshold (exit 0).
+    Success,
+    /// Findings at or above the failure threshold (exit 1).
+    Findings,
+    /// A usage or input error stopped the run (exit 2).
+    Error,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Success => "success",
+            RunStatus::Findings => "findings",
+            RunStatus::Error => "error",
+        }
+    }
+
+    /// The exit code tend ends with for this status.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            RunStatus::Success => 0,
+            RunStatus::Findings => 1,
+            RunStatus::Error => 2,
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        [RunStatus::Success, RunStatus::Findings, RunStatus::Error]
+            .into_iter()
+            .find(|status| status.as_str() == text)
+    }
+}
+
+impl fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The start of a run.
+#[derive(Debug, Clone)]
+pub struct NewRun {
+    pub kind: RunKind,
+    /// The project directory, best made absolute so that runs from different working
+    /// directories compare equal.
+    pub project: PathBuf,
+    pub started_at: Timestamp,
+    /// The version of tend that ran (`CARGO_PKG_VERSION` of the binary).
+    pub tend_version: String,
+}
+
+/// Which runs [`Store::runs`] returns.
+#[derive(Debug, Clone, Default)]
+pub struct RunFilter {
+    pub kind: Option<RunKind>,
+    pub project: Option<PathBuf>,
+    /// At most this many (the newest); all when `None`.
+    pub limit: Option<usize>,
+}
+
+/// One run as recorded.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunRecord {
+    pub id: RunId,
+    pub kind: RunKind,
+    pub project: PathBuf,
+    pub started_at: Timestamp,
+    /// `None` while the run is going on, or when it never finished (it was killed).
+    pub finished_at: Option<Timestamp>,
+    pub status: Option<RunStatus>,
+    pub tend_version: String,
+    pub summary: Option<serde_json::Value>,
+}
+
+/// A report a run produced.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportRecord {
+    pub kind: String,
+    /// The JSON document, parsed.
+    pub document: serde_json::Value,
+}
+
+/// One run with what was kept about it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunDetail {
+    #[serde(flatten)]
+    pub run: RunRecord,
+    pub reports: Vec<ReportRecord>,
+    pub approvals: Vec<ApprovalRecord>,
+}
+
+/// Someone's approval of a plan.
+#[derive(Debug, Clone)]
+pub struct NewApproval {
+    pub plan: RunId,
+    pub by: String,
+    pub comment: Option<String>,
+    pub at: Timestamp,
+}
+
+/// An approval as recorded.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ApprovalRecord {
+    pub id: ApprovalId,
+    pub plan: RunId,
+    pub by: String,
+    pub comment: Option<String>,
+    pub at: Timestamp,
+}
+
+/// What went wrong with the store. Every variant names the database file.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create the directory of the history store `{}`", path.display())]
+    CreateDirectory {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("cannot open the history store `{}`", path.display())]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+
+    #[error(
+        "the history store `{}` is not a tend history database (it may be corrupt, or another \
+         program's file); move it away and tend will start a new one",
+        path.display()
+    )]
+    NotAStore {
+        path: PathBuf,
+        #[source]
+        source: Option<rusqlite::Error>,
+    },
+
+    #[error(
+        "the history store `{}` has schema version {found}, newer than this tend knows \
+         ({known}); upgrade tend, or use another file with --store",
+        path.display()
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+
+    #[error("the history store `{}` failed", path.display())]
+    Sqlite {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+
+    #[error("the history store `{}` has no run {run}", path.display())]
+    NoSuchRun { path: PathBuf, run: RunId },
+
+    #[error("run {run} in the history store `{}` is a {kind} run, not a plan", path.display())]
+    NotAPlan {
+        path: PathBuf,
+        run: RunId,
+        kind: RunKind,
+    },
+
+    #[error("the {what} given to the history store `{}` is not JSON", path.display())]
+    InvalidJson {
+        path: PathBuf,
+        what: String,
+        #[source]
+        source: serde_json::Error,
+    },
+
+    #[error(
+        "the history store `{}` has an unreadable value in {table} row {row}: {message}",
+        path.display()
+    )]
+    BadValue {
+        path: PathBuf,
+        table: &'static str,
+        row: i64,
+        message: String,
+    },
+}

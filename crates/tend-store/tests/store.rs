@@ -1,0 +1,370 @@
+//! The SQLite history store against real database files: migrations, reopening, refusal of a
+//! newer schema or a file that is not a store, two writers at once, and round trips.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use rusqlite::Connection;
+use tend_store::{
+    NewApproval, NewRun, RunFilter, RunId, RunKind, RunStatus, SqliteStore, Store, StoreError,
+    SCHEMA_VERSION,
+};
+
+fn time(text: &str) -> Timestamp {
+    text.parse().unwrap()
+}
+
+fn new_run(kind: RunKind, project: &str, started_at: &str) -> NewRun {
+    NewRun {
+        kind,
+        project: PathBuf::from(project),
+        started_at: time(started_at),
+        tend_version: "0.1.0".to_string(),
+    }
+}
+
+#[test]
+fn a_new_file_is_created_with_its_directory_and_every_migration() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("state/tend/history.sqlite3");
+    let store = SqliteStore::open_at(&path, time("2026-11-23T12:00:00Z")).unwrap();
+    assert!(path.is_file());
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    drop(store);
+
+    let connection = Connection::open(&path).unwrap();
+    let mode: String = connection
+        .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let applied: Vec<(i64, String)> = connection
+        .prepare("SELECT version, applied_at FROM schema_migrations ORDER BY version")
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let expected: Vec<(i64, String)> = (1..=SCHEMA_VERSION)
+        .map(|version| (version, "2026-11-23T12:00:00.000000000Z".to_string()))
+        .collect();
+    assert_eq!(applied, expected);
+    for table in ["runs", "reports", "approvals"] {
+        let exists: bool = connection
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)",
+                [table],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert!(exists, "no table {table}");
+    }
+}
+
+#[test]
+fn reopening_keeps_the_runs_and_applies_nothing_again() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("history.sqlite3");
+    let mut store = SqliteStore::open_at(&path, time("2026-11-23T12:00:00Z")).unwrap();
+    let id = store
+        .record_run(&new_run(RunKind::Scan, "/srv/app", "2026-11-23T12:00:00Z"))
+        .unwrap();
+    drop(store);
+
+    let store = SqliteStore::open_at(&path, time("2026-11-24T12:00:00Z")).unwrap();
+    assert_eq!(store.run(id).unwrap().unwrap().run.kind, RunKind::Scan);
+    let migrations: i64 = Connection::open(&path)
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM schema_migrations WHERE applied_at LIKE '2026-11-24%'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(migrations, 0);
+}
+
+#[test]
+fn a_schema_newer_than_this_tend_is_refused_and_left_alone() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("history.sqlite3");
+    drop(SqliteStore::open(&path).unwrap());
+    let future = SCHEMA_VERSION + 1;
+    Connection::open(&path)
+        .unwrap()
+        .execute(
+            "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, 'later')",
+            [future],
+        )
+        .unwrap();
+
+    let error = SqliteStore::open(&path).unwrap_err();
+    assert!(
+        matches!(error, StoreError::TooNew { found, known, .. } if found == future && known == SCHEMA_VERSION),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(message.contains(&path.display().to_string()), "{message}");
+    assert!(message.contains("newer than this tend knows"), "{message}");
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_a_clear_error() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("history.sqlite3");
+    let garbage: Vec<u8> = (0..8192_u32).map(|byte| (byte * 7 % 251) as u8).collect();
+    fs_err::write(&path, &garbage).unwrap();
+
+    let error = SqliteStore::open(&path).unwrap_err();
+    assert!(matches!(error, StoreError::NotAStore { .. }), "{error:?}");
+    assert!(error.to_string().contains(&path.display().to_string()));
+    // The file is left as it was for whoever wants to look at it.
+    assert_eq!(fs_err::read(&path).unwrap(), garbage);
+}
+
+#[test]
+fn another_programs_database_is_not_written_to() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("other.sqlite3");
+    Connection::open(&path)
+        .unwrap()
+        .execute_batch("CREATE TABLE notes (text TEXT)")
+        .unwrap();
+
+    let error = SqliteStore::open(&path).unwrap_err();
+    assert!(matches!(error, StoreError::NotAStore { .. }), "{error:?}");
+    let tables: i64 = Connection::open(&path)
+        .unwrap()
+        .query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(tables, 1);
+}
+
+#[test]
+fn runs_reports_and_approvals_round_trip() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("history.sqlite3");
+    let mut store = SqliteStore::open(&path).unwrap();
+
+    let scan = store
+        .record_run(&new_run(RunKind::Scan, "/srv/app", "2026-11-23T12:00:00Z"))
+        .unwrap();
+    let document = r#"{"schema_version":1,"findings":[{"id":"GHSA-xxxx"}]}"#;
+    store.attach_report(scan, "scan", document).unwrap();
+    let summary = serde_json::json!({"vulnerable": 1});
+    store
+        .finish_run(
+            scan,
+            time("2026-11-23T12:00:03.25Z"),
+            RunStatus::Findings,
+            Some(&summary),
+        )
+        .unwrap();
+    let plan = store
+        .record_run(&new_run(RunKind::Plan, "/srv/app", "2026-11-23T13:00:00Z"))
+        .unwrap();
+    let approval = NewApproval {
+        plan,
+        by: "ana".to_string(),
+        comment: Some("ship it before Friday".to_string()),
+        at: time("2026-11-23T14:00:00Z"),
+    };
+    store.record_approval(&approval).unwrap();
+    drop(store);
+
+    let store = SqliteStore::open(&path).unwrap();
+    let detail = store.run(scan).unwrap().unwrap();
+    assert_eq!(detail.run.id, scan);
+    assert_eq!(detail.run.project, Path::new("/srv/app"));
+    assert_eq!(detail.run.started_at, time("2026-11-23T12:00:00Z"));
+    assert_eq!(
+        detail.run.finished_at,
+        Some(time("2026-11-23T12:00:03.25Z"))
+    );
+    assert_eq!(detail.run.status, Some(RunStatus::Findings));
+    assert_eq!(detail.run.tend_version, "0.1.0");
+    assert_eq!(detail.run.summary, Some(summary));
+    assert_eq!(detail.reports.len(), 1);
+    assert_eq!(detail.reports[0].kind, "scan");
+    assert_eq!(
+        detail.reports[0].document,
+        serde_json::from_str::<serde_json::Value>(document).unwrap()
+    );
+    assert!(detail.approvals.is_empty());
+
+    let plan_detail = store.run(plan).unwrap().unwrap();
+    assert_eq!(plan_detail.run.finished_at, None);
+    assert_eq!(plan_detail.run.status, None);
+    assert_eq!(plan_detail.approvals.len(), 1);
+    assert_eq!(plan_detail.approvals[0].by, "ana");
+    assert_eq!(
+        plan_detail.approvals[0].comment.as_deref(),
+        Some("ship it before Friday")
+    );
+    assert_eq!(plan_detail.approvals[0].at, time("2026-11-23T14:00:00Z"));
+
+    assert!(store.run(RunId(999)).unwrap().is_none());
+}
+
+#[test]
+fn runs_are_listed_newest_first_and_filtered() {
+    let directory = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(&directory.path().join("history.sqlite3")).unwrap();
+    // Recorded out of time order: the list follows the start time, not the insertion.
+    let runs = [
+        (RunKind::Audit, "/srv/a", "2026-11-23T12:00:00.5Z"),
+        (RunKind::Scan, "/srv/a", "2026-11-23T12:00:00Z"),
+        (RunKind::Scan, "/srv/b", "2026-11-23T12:00:01Z"),
+        (RunKind::Scan, "/srv/a", "2026-11-22T09:00:00Z"),
+    ];
+    let ids: Vec<RunId> = runs
+        .iter()
+        .map(|(kind, project, at)| store.record_run(&new_run(*kind, project, at)).unwrap())
+        .collect();
+
+    let listed = |filter: &RunFilter| -> Vec<RunId> {
+        store
+            .runs(filter)
+            .unwrap()
+            .into_iter()
+            .map(|run| run.id)
+            .collect()
+    };
+    assert_eq!(
+        listed(&RunFilter::default()),
+        [ids[2], ids[0], ids[1], ids[3]]
+    );
+    let scans = RunFilter {
+        kind: Some(RunKind::Scan),
+        ..RunFilter::default()
+    };
+    assert_eq!(listed(&scans), [ids[2], ids[1], ids[3]]);
+    let scans_of_a = RunFilter {
+        kind: Some(RunKind::Scan),
+        project: Some(PathBuf::from("/srv/a")),
+        limit: Some(1),
+    };
+    assert_eq!(listed(&scans_of_a), [ids[1]]);
+    let none = RunFilter {
+        limit: Some(0),
+        ..RunFilter::default()
+    };
+    assert!(listed(&none).is_empty());
+}
+
+#[test]
+fn writes_about_a_missing_run_or_a_non_plan_are_refused() {
+    let directory = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(&directory.path().join("history.sqlite3")).unwrap();
+    let scan = store
+        .record_run(&new_run(RunKind::Scan, "/srv/a", "2026-11-23T12:00:00Z"))
+        .unwrap();
+
+    let missing = RunId(scan.0 + 1);
+    assert!(matches!(
+        store.attach_report(missing, "scan", "{}"),
+        Err(StoreError::NoSuchRun { run, .. }) if run == missing
+    ));
+    assert!(matches!(
+        store.finish_run(
+            missing,
+            time("2026-11-23T12:00:00Z"),
+            RunStatus::Success,
+            None
+        ),
+        Err(StoreError::NoSuchRun { .. })
+    ));
+    assert!(matches!(
+        store.attach_report(scan, "scan", "{not json"),
+        Err(StoreError::InvalidJson { .. })
+    ));
+    let approval = NewApproval {
+        plan: scan,
+        by: "ana".to_string(),
+        comment: None,
+        at: time("2026-11-23T12:00:00Z"),
+    };
+    let error = store.record_approval(&approval).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            StoreError::NotAPlan {
+                kind: RunKind::Scan,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(store.run(scan).unwrap().unwrap().reports.is_empty());
+}
+
+#[test]
+fn a_bad_value_in_a_row_names_the_table_and_row() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("history.sqlite3");
+    let mut store = SqliteStore::open(&path).unwrap();
+    let id = store
+        .record_run(&new_run(RunKind::Scan, "/srv/a", "2026-11-23T12:00:00Z"))
+        .unwrap();
+    Connection::open(&path)
+        .unwrap()
+        .execute(
+            "UPDATE runs SET started_at = 'yesterday' WHERE id = ?1",
+            [id.0],
+        )
+        .unwrap();
+
+    let error = store.runs(&RunFilter::default()).unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains(&format!("runs row {id}")) && message.contains("yesterday"),
+        "{message}"
+    );
+}
+
+#[test]
+fn two_writers_share_the_file() {
+    const EACH: usize = 200;
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("history.sqlite3");
+    // Both threads open their own connection, as two tend processes would; neither sees the
+    // other's lock as an error because each waits up to the busy timeout.
+    let writers: Vec<_> = ["/srv/a", "/srv/b"]
+        .into_iter()
+        .map(|project| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let mut store = SqliteStore::open(&path).unwrap();
+                for _ in 0..EACH {
+                    let id = store
+                        .record_run(&new_run(RunKind::Scan, project, "2026-11-23T12:00:00Z"))
+                        .unwrap();
+                    store
+                        .attach_report(id, "scan", r#"{"schema_version":1}"#)
+                        .unwrap();
+                    store
+                        .finish_run(id, time("2026-11-23T12:00:01Z"), RunStatus::Success, None)
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.join().unwrap();
+    }
+
+    let store = SqliteStore::open(&path).unwrap();
+    for project in ["/srv/a", "/srv/b"] {
+        let runs = store
+            .runs(&RunFilter {
+                project: Some(PathBuf::from(project)),
+                ..RunFilter::default()
+            })
+            .unwrap();
+        assert_eq!(runs.len(), EACH, "{project}");
+        assert!(runs
+            .iter()
+            .all(|run| run.status == Some(RunStatus::Success)));
+    }
+}

@@ -5,18 +5,26 @@
 //! [`Policy`], reporting every problem at once, each with the file and line it comes from.
 //! Unknown keys are errors and suggest the closest known key.
 //!
-//! This schema is small (which files are production or development, where the
-//! environment is, the checks' settings); later tables (categories, SLAs, schedules) extend
-//! [`raw::RawConfig`] and [`Policy`] rather than replace them.
+//! The schema: which files are production or development, where the environment is, the
+//! checks' settings, advisories, indexes, and the categories that say how urgent each package
+//! is ([`Categories`]). Later tables (schedules) extend [`raw::RawConfig`] and [`Policy`]
+//! rather than replace them. [`Preset`] holds the starting files `tend init` writes.
 
+mod categories;
 mod discover;
 mod error;
 mod raw;
+mod templates;
 
 use std::path::PathBuf;
 
+pub use categories::{
+    Categories, Category, CategoryMatch, MatchReason, PackagePattern, UpdateStrategy,
+    FALLBACK_CATEGORY,
+};
 pub use discover::{load, load_file, ConfigFile};
 pub use error::{ConfigError, ConfigProblem};
+pub use templates::Preset;
 use tend_model::{IgnoreRuleRef, Location, PackageName, VersionSpecifiers};
 
 /// Parses a duration as the policy writes one (`90m`, `24h`, `7d`, `2w`: a whole number and a
@@ -36,6 +44,8 @@ pub struct Policy {
     pub check: CheckPolicy,
     pub advisories: AdvisoriesPolicy,
     pub index: IndexPolicy,
+    /// `[[categories]]` and `[fallback-category]`: how urgent each package is.
+    pub categories: Categories,
 }
 
 /// `[index]`: the package indexes `tend outdated` asks, above the environment's `PIP_*` and

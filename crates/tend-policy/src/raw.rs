@@ -26,6 +26,10 @@ pub(crate) struct RawConfig {
     advisories: RawAdvisories,
     #[serde(default)]
     index: RawIndex,
+    #[serde(default)]
+    categories: Vec<Spanned<crate::categories::RawCategory>>,
+    #[serde(default)]
+    fallback_category: crate::categories::RawFallback,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -108,7 +112,7 @@ impl SourceText<'_> {
         }
     }
 
-    fn location(&self, span: std::ops::Range<usize>) -> Location {
+    pub(crate) fn location(&self, span: std::ops::Range<usize>) -> Location {
         let (line, column) = Location::line_of_offset(self.text, span.start);
         Location::new(self.path, line).with_column(column)
     }
@@ -217,6 +221,12 @@ impl RawConfig {
 
         let advisories = self.advisories.validate(source, &mut problems);
         let index = self.index.validate(source, &mut problems);
+        let categories = crate::categories::validate(
+            self.categories,
+            &self.fallback_category,
+            source,
+            &mut problems,
+        );
 
         if !problems.is_empty() {
             problems.sort_by(|a, b| a.location.cmp(&b.location));
@@ -232,6 +242,7 @@ impl RawConfig {
             },
             advisories,
             index,
+            categories,
         })
     }
 }

@@ -28,3 +28,9 @@ pub use outdated::{
     outdated_json, outdated_json_text, outdated_markdown, outdated_table, ChangeCounts,
     OutdatedSummary,
 };
+
+// SARIF and CycloneDX (issue 6). OWNER: helper "sarif-cyclonedx".
+mod cyclonedx;
+mod sarif;
+pub use cyclonedx::{cyclonedx, cyclonedx_text, purl, CycloneDxContext};
+pub use sarif::{advisory_level, sarif, sarif_text, SarifContext, SARIF_SCHEMA_URI};

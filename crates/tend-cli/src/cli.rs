@@ -37,6 +37,8 @@ pub enum Command {
     /// Show which packages have newer releases on the package index, which release the update
     /// strategy allows, and which packages the index does not know.
     Outdated(OutdatedArgs),
+    /// Write a commented starting policy (`tend.toml`) in the project.
+    Init(InitArgs),
     /// Manage the local advisory database.
     Db {
         #[command(subcommand)]
@@ -347,4 +349,28 @@ pub struct OutdatedArgs {
 /// `--min-age`: the policy's durations, so the flag and the file read alike.
 fn parse_min_age(text: &str) -> Result<std::time::Duration, String> {
     tend_policy::parse_duration(text)
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The project directory [default: the current directory].
+    #[arg(value_name = "PROJECT")]
+    pub project: Option<PathBuf>,
+
+    /// Write a policy made for this kind of project instead of a commented skeleton.
+    #[arg(long, value_enum, value_name = "PRESET")]
+    pub preset: Option<PresetArg>,
+
+    /// Replace an existing `tend.toml`.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// The policies `tend init --preset` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PresetArg {
+    /// A Flask service handling payments: critical packages within 24 hours, the Flask
+    /// ecosystem within a week, banking libraries within two weeks, supporting libraries
+    /// monthly, the rest quarterly.
+    WebService,
 }

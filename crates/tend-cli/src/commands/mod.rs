@@ -5,6 +5,7 @@ mod audit;
 mod check;
 mod db;
 mod download;
+mod init;
 mod inventory;
 mod online;
 mod outdated;
@@ -25,6 +26,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Scan(args) => scan::run(&args, config, cache_dir),
         Command::Audit(args) => audit::run(&args, config, cache_dir),
         Command::Outdated(args) => outdated::run(&args, config, cache_dir),
+        Command::Init(args) => init::run(&args),
         Command::Db { command } => match command {
             DbCommand::Update(args) => db::update(&args, config, cache_dir),
             DbCommand::Status(args) => db::status(&args, config, cache_dir),

@@ -20,6 +20,11 @@ pub struct Cli {
     /// $XDG_CACHE_HOME/tend, else ~/.cache/tend].
     #[arg(long, global = true, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
+
+    /// The history database [default: $XDG_STATE_HOME/tend/history.sqlite3, else
+    /// ~/.local/state/tend/history.sqlite3].
+    #[arg(long, global = true, value_name = "PATH")]
+    pub store: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -39,6 +44,9 @@ pub enum Command {
     Outdated(OutdatedArgs),
     /// Write a commented starting policy (`tend.toml`) in the project.
     Init(InitArgs),
+    /// Show the runs of tend kept in the history store, newest first, or one of them with its
+    /// reports (`tend history show ID`).
+    History(HistoryArgs),
     /// Manage the local advisory database.
     Db {
         #[command(subcommand)]
@@ -373,4 +381,46 @@ pub enum PresetArg {
     /// ecosystem within a week, banking libraries within two weeks, supporting libraries
     /// monthly, the rest quarterly.
     WebService,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct HistoryArgs {
+    #[command(subcommand)]
+    pub command: Option<HistoryCommand>,
+
+    /// Only runs of this kind: inventory, check, audit, outdated, scan, plan, approval,
+    /// snapshot, update or rollback.
+    #[arg(long, value_name = "KIND", value_parser = parse_run_kind)]
+    pub kind: Option<tend_store::RunKind>,
+
+    /// Show at most this many runs (the newest).
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub limit: usize,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HistoryCommand {
+    /// Show one run: when, how it ended, its summary, approvals and the reports it kept.
+    Show(HistoryShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryShowArgs {
+    /// The run's number, as `tend history` lists it.
+    #[arg(value_name = "ID")]
+    pub id: i64,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// `--kind`: the store's own names, so the flag and the listing agree.
+fn parse_run_kind(text: &str) -> Result<tend_store::RunKind, String> {
+    text.parse()
 }

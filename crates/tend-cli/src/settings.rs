@@ -225,6 +225,30 @@ pub fn cache_dir(flag: Option<&Path>) -> Result<PathBuf> {
     ))
 }
 
+/// The history database: `--store`, else `$XDG_STATE_HOME/tend/history.sqlite3`, else
+/// `~/.local/state/tend/history.sqlite3`. A relative XDG value is ignored, as the XDG
+/// specification says.
+pub fn store_path(flag: Option<&Path>) -> Result<PathBuf> {
+    if let Some(path) = flag {
+        return Ok(path.to_path_buf());
+    }
+    let from_env = |name: &str| {
+        std::env::var_os(name)
+            .filter(|value| !value.is_empty())
+            .map(PathBuf::from)
+    };
+    let file = Path::new("tend").join("history.sqlite3");
+    if let Some(dir) = from_env("XDG_STATE_HOME").filter(|dir| dir.is_absolute()) {
+        return Ok(dir.join(file));
+    }
+    if let Some(home) = from_env("HOME") {
+        return Ok(home.join(".local").join("state").join(file));
+    }
+    anyhow::bail!(crate::diagnostics::UsageError(
+        "no place for the history store: set --store, XDG_STATE_HOME or HOME".to_string()
+    ))
+}
+
 /// The current time, read once per run so that every stage agrees. `TEND_NOW` (RFC 3339)
 /// replaces the clock, for reproducible reports and tests.
 pub fn now() -> Result<jiff::Timestamp> {

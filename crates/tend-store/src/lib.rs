@@ -268,11 +268,8 @@ pub enum StoreError {
          program's file); move it away and tend will start a new one",
         path.display()
     )]
-    NotAStore {
-        path: PathBuf,
-        #[source]
-        source: Option<rusqlite::Error>,
-    },
+    // SQLite's own words ("file is not a database") add nothing to this message.
+    NotAStore { path: PathBuf },
 
     #[error(
         "the history store `{}` has schema version {found}, newer than this tend knows \

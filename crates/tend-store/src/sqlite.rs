@@ -426,7 +426,6 @@ fn migrate(connection: &mut Connection, path: &Path, now: Timestamp) -> Result<(
         if tables > 0 {
             return Err(StoreError::NotAStore {
                 path: path.to_path_buf(),
-                source: None,
             });
         }
         transaction
@@ -494,7 +493,6 @@ fn sql_error(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
     move |source| match source.sqlite_error_code() {
         Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => StoreError::NotAStore {
             path: path.to_path_buf(),
-            source: Some(source),
         },
         _ => StoreError::Sqlite {
             path: path.to_path_buf(),

@@ -5,6 +5,7 @@ mod audit;
 mod check;
 mod db;
 mod download;
+mod history;
 mod init;
 mod inventory;
 mod online;
@@ -27,6 +28,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Audit(args) => audit::run(&args, config, cache_dir),
         Command::Outdated(args) => outdated::run(&args, config, cache_dir),
         Command::Init(args) => init::run(&args),
+        Command::History(args) => history::run(&args, cli.store.as_deref()),
         Command::Db { command } => match command {
             DbCommand::Update(args) => db::update(&args, config, cache_dir),
             DbCommand::Status(args) => db::status(&args, config, cache_dir),

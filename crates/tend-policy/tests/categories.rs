@@ -1,5 +1,6 @@
 #![allow(clippy::unwrap_used)]
 
+use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -336,5 +337,31 @@ fn the_web_service_preset_places_the_seed_packages() {
     assert_eq!(
         policy.categories.get("banking-specific").unwrap().strategy,
         UpdateStrategy::PinMajor
+    );
+}
+
+#[test]
+fn the_documented_example_loads() {
+    let docs = fs_err::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/configuration.md"),
+    )
+    .unwrap();
+    let section = docs.split("## Categories\n").nth(1).unwrap();
+    let example = section
+        .split("```toml\n")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
+    let policy = load(example).unwrap();
+    assert_eq!(placed(&policy, "flask-cors", false).0, "standard");
+    assert_eq!(placed(&policy, "flask-login", false).0, "critical");
+    assert_eq!(
+        placed(&policy, "numpy", true),
+        (
+            "critical".to_string(),
+            MatchReason::Vulnerable { marked: true }
+        )
     );
 }

@@ -365,3 +365,28 @@ fn the_documented_example_loads() {
         )
     );
 }
+
+/// The starter's commented examples stay valid: uncommenting every example line (a table
+/// header, a `key = value`, or a comment inside an example) gives a policy that loads.
+#[test]
+fn the_starters_commented_examples_are_valid() {
+    let uncommented: String = Preset::Starter
+        .text()
+        .lines()
+        .map(|line| {
+            let example = line.strip_prefix("# ").filter(|rest| {
+                rest.starts_with('[')
+                    || rest.starts_with('#')
+                    || rest.split_once(" = ").is_some_and(|(key, _)| {
+                        key.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+                    })
+            });
+            example.unwrap_or(line)
+        })
+        .fold(String::new(), |text, line| text + line + "\n");
+    assert!(uncommented.contains("\n[[categories]]\n"), "{uncommented}");
+    let policy = load(&uncommented).unwrap_or_else(|error| panic!("{error:?}\n{uncommented}"));
+    let names: Vec<_> = policy.categories.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["critical", "standard"]);
+    assert_eq!(policy.check.critical_imports.len(), 1);
+}

@@ -155,12 +155,25 @@ pub struct AuditArgs {
     pub fail_on: AuditFailOn,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
-    pub format: ReportFormat,
+    #[arg(long, value_enum, default_value_t = AuditFormat::Table)]
+    pub format: AuditFormat,
 
     /// Write the output to this file instead of standard output (replaced atomically).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// The formats of `tend audit`: the common ones, and the two standard ones only an audit
+/// fills (SARIF for code scanning, a CycloneDX SBOM with its vulnerabilities).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    Table,
+    Json,
+    Markdown,
+    /// SARIF 2.1.0, for code-scanning uploads.
+    Sarif,
+    /// A CycloneDX 1.6 JSON SBOM of the environment, with the findings as vulnerabilities.
+    Cyclonedx,
 }
 
 /// Where the project is and which of its sources to read.

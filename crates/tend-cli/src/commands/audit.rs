@@ -4,7 +4,7 @@ use anyhow::Result;
 use tend_advisory::AuditOptions;
 use tend_model::{AuditReport, SeverityRating};
 
-use crate::cli::{AuditArgs, AuditFailOn, ReportFormat};
+use crate::cli::{AuditArgs, AuditFailOn, AuditFormat};
 use crate::diagnostics::{print_warnings, ExitStatus};
 use crate::settings::ProjectSettings;
 
@@ -38,12 +38,31 @@ pub fn run(
     let report = tend_advisory::audit(targets, &data, &audit_options(&settings, now));
 
     let text = match args.format {
-        ReportFormat::Table => {
+        AuditFormat::Table => {
             print_warnings(&inventory.diagnostics);
             tend_report::audit_table(&report, now, &settings.display())
         }
-        ReportFormat::Json => tend_report::audit_json_text(&report, now),
-        ReportFormat::Markdown => tend_report::audit_markdown(&report, now, &settings.display()),
+        AuditFormat::Json => tend_report::audit_json_text(&report, now),
+        AuditFormat::Markdown => tend_report::audit_markdown(&report, now, &settings.display()),
+        // The inventory's own diagnostics (sources that could not be read in full) go into the
+        // log with the findings: a code-scanning upload has no terminal to warn on.
+        AuditFormat::Sarif => tend_report::sarif_text(
+            &inventory.diagnostics,
+            Some(&report),
+            &tend_report::SarifContext {
+                tool_version: env!("CARGO_PKG_VERSION"),
+                project_root: &settings.project,
+                inventory: Some(&inventory),
+            },
+        ),
+        AuditFormat::Cyclonedx => tend_report::cyclonedx_text(
+            &inventory,
+            Some(&report),
+            &tend_report::CycloneDxContext {
+                tool_version: env!("CARGO_PKG_VERSION"),
+                generated: now,
+            },
+        ),
     };
     crate::output::write(args.output.as_deref(), &text)?;
     let status = exit_status(&report, args.fail_on, args.strict);

@@ -42,7 +42,8 @@ pub enum Command {
     /// Show which packages have newer releases on the package index, which release the update
     /// strategy allows, and which packages the index does not know.
     Outdated(OutdatedArgs),
-    /// Write a commented starting policy (`tend.toml`) in the project.
+    /// Write a commented starting policy: `tend.toml` in the project, or the file `--config`
+    /// names.
     Init(InitArgs),
     /// Show the runs of tend kept in the history store, newest first, or one of them with its
     /// reports (`tend history show ID`).

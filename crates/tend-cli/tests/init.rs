@@ -88,7 +88,7 @@ fn a_missing_project_directory_is_an_error() {
     assert_eq!(code, Some(2));
     assert_eq!(
         stderr,
-        "error: the project directory `nowhere` does not exist or is not a directory\n"
+        "error: the directory `nowhere` does not exist or is not a directory\n"
     );
 }
 
@@ -102,4 +102,44 @@ fn an_unknown_preset_lists_the_known_ones() {
         "{stderr}"
     );
     assert!(!context.project().join("tend.toml").exists());
+}
+
+#[test]
+fn config_names_the_file_to_write() {
+    let context = TestContext::new();
+    fs_err::create_dir(context.project().join("ci")).unwrap();
+    let (code, stdout, stderr) = run(
+        &context,
+        &[
+            "--config",
+            "ci/policy.toml",
+            "init",
+            "--preset",
+            "web-service",
+        ],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.starts_with("Wrote `ci/policy.toml`: "), "{stdout}");
+    assert!(!context.project().join("tend.toml").exists());
+    let policy = tend_policy::load_file(&context.project().join("ci/policy.toml")).unwrap();
+    assert_eq!(policy.categories.iter().count(), 4);
+}
+
+#[test]
+fn config_naming_a_pyproject_is_refused() {
+    let context = TestContext::new();
+    let pyproject = context.project().join("pyproject.toml");
+    fs_err::write(&pyproject, "[project]\nname = \"svc\"\n").unwrap();
+    let (code, _, stderr) = run(&context, &["--config", "pyproject.toml", "init", "--force"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.starts_with(
+            "error: `tend init` writes a policy file of its own, not `pyproject.toml`"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(
+        fs_err::read_to_string(&pyproject).unwrap(),
+        "[project]\nname = \"svc\"\n"
+    );
 }

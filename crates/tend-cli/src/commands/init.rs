@@ -11,15 +11,37 @@ use tend_policy::{Preset, FALLBACK_CATEGORY};
 use crate::cli::{InitArgs, PresetArg};
 use crate::diagnostics::ExitStatus;
 
-pub fn run(args: &InitArgs) -> Result<ExitStatus> {
-    let project = args.project.as_deref().unwrap_or(Path::new("."));
+/// Writes `PROJECT/tend.toml`, or the file `--config` names (so that `tend --config FILE
+/// init` and later `tend --config FILE check` agree).
+pub fn run(args: &InitArgs, config: Option<&Path>) -> Result<ExitStatus> {
+    let target = if let Some(config) = config {
+        if config
+            .file_name()
+            .is_some_and(|name| name == "pyproject.toml")
+        {
+            // Its other tables are the project's: tend writes only files of its own.
+            bail!(
+                "`tend init` writes a policy file of its own, not `{}`; add a `[tool.tend]` table there by hand, or name another file with `--config`",
+                config.display()
+            );
+        }
+        config.to_path_buf()
+    } else {
+        args.project
+            .as_deref()
+            .unwrap_or(Path::new("."))
+            .join("tend.toml")
+    };
+    let project = match target.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
     if !project.is_dir() {
         bail!(
-            "the project directory `{}` does not exist or is not a directory",
+            "the directory `{}` does not exist or is not a directory",
             project.display()
         );
     }
-    let target = project.join("tend.toml");
     if target.exists() && !args.force {
         bail!(
             "`{}` already exists; pass `--force` to replace it",

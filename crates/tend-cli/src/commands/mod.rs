@@ -27,7 +27,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Scan(args) => scan::run(&args, config, cache_dir),
         Command::Audit(args) => audit::run(&args, config, cache_dir),
         Command::Outdated(args) => outdated::run(&args, config, cache_dir),
-        Command::Init(args) => init::run(&args),
+        Command::Init(args) => init::run(&args, config),
         Command::History(args) => history::run(&args, cli.store.as_deref()),
         Command::Db { command } => match command {
             DbCommand::Update(args) => db::update(&args, config, cache_dir),

@@ -268,7 +268,14 @@ fn finding_result(target: &AuditTarget, finding: &Finding, context: &SarifContex
         advisory_level(finding.severity.rating),
         &text,
         location,
-        &[finding.id.as_str(), target.name.as_ref(), &path],
+        // The version too: a pin and an installed copy of one package may differ, and an
+        // upgrade that is still affected is a new result to look at.
+        &[
+            finding.id.as_str(),
+            target.name.as_ref(),
+            &target.version.to_string(),
+            &path,
+        ],
         context,
     )
 }

@@ -204,3 +204,80 @@ fn a_store_from_a_newer_tend_is_exit_2() {
         "{output}"
     );
 }
+
+fn example() -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/flask-service");
+    fs_err::canonicalize(path).unwrap()
+}
+
+#[test]
+fn a_scan_is_recorded_with_its_json_document() {
+    let context = TestContext::new();
+    let store = context.root().join("history.sqlite3");
+    let example = example();
+    let printed = run_json(
+        &mut history(
+            &context,
+            &store,
+            &["scan", example.to_str().unwrap(), "--format", "json"],
+        ),
+        1,
+    );
+    // A table scan keeps the same JSON document.
+    let output = context.run(&mut history(
+        &context,
+        &store,
+        &["scan", example.to_str().unwrap()],
+    ));
+    assert!(output.contains("exit_code: 1"), "{output}");
+    assert!(!output.contains("warning: this run"), "{output}");
+
+    let runs = run_json(
+        &mut history(&context, &store, &["history", "--format", "json"]),
+        0,
+    );
+    let runs = runs["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    for run in runs {
+        assert_eq!(run["kind"], "scan");
+        assert_eq!(run["project"], example.to_str().unwrap());
+        assert_eq!(run["status"], "findings");
+        assert_eq!(run["started_at"], "2026-11-23T12:00:00Z");
+        assert_eq!(run["finished_at"], "2026-11-23T12:00:00Z");
+        assert_eq!(run["tend_version"], env!("CARGO_PKG_VERSION"));
+        assert!(run["summary"]["errors"].as_u64().unwrap() > 0, "{run}");
+    }
+    for id in ["1", "2"] {
+        let shown = run_json(
+            &mut history(
+                &context,
+                &store,
+                &["history", "show", id, "--format", "json"],
+            ),
+            0,
+        );
+        assert_eq!(shown["reports"][0]["kind"], "scan");
+        assert_eq!(shown["reports"][0]["document"], printed, "run {id}");
+    }
+}
+
+#[test]
+fn a_store_that_fails_is_a_warning_and_the_scan_exit_code_stays() {
+    let context = TestContext::new();
+    let store = context.root().join("history.sqlite3");
+    fs_err::write(&store, vec![0x5a_u8; 4096]).unwrap();
+
+    let output = context.run(&mut history(
+        &context,
+        &store,
+        &["scan", example().to_str().unwrap(), "--format", "json"],
+    ));
+    assert!(output.contains("exit_code: 1"), "{output}");
+    assert!(
+        output.contains(
+            "warning: this run was not recorded in the history: the history store \
+             `[TEMP]/history.sqlite3` is not a tend history database"
+        ),
+        "{output}"
+    );
+}

@@ -6,7 +6,9 @@ use std::path::Path;
 
 use anyhow::Result;
 use jiff::Timestamp;
-use tend_store::{RunDetail, RunFilter, RunId, RunRecord, SqliteStore, Store};
+use tend_store::{
+    NewRun, RunDetail, RunFilter, RunId, RunKind, RunRecord, RunStatus, SqliteStore, Store,
+};
 
 use crate::cli::{Format, HistoryArgs, HistoryCommand, HistoryShowArgs};
 use crate::diagnostics::{ExitStatus, UsageError};
@@ -181,4 +183,48 @@ fn detail_text(detail: &RunDetail) -> Result<String> {
         out.push('\n');
     }
     Ok(out)
+}
+
+/// A command that ran to its end, as the history keeps it.
+pub struct Finished<'a> {
+    pub kind: RunKind,
+    pub project: &'a Path,
+    pub started_at: Timestamp,
+    pub status: ExitStatus,
+    pub summary: serde_json::Value,
+    /// `(kind, JSON document)` pairs.
+    pub reports: &'a [(&'a str, &'a str)],
+}
+
+/// Records a finished command in the history store. The history is a record, not a stage: a
+/// store that cannot be opened or written is a warning, and the command's exit code stays
+/// what its findings made it.
+pub fn record(store_flag: Option<&Path>, run: &Finished<'_>) {
+    if let Err(error) = try_record(store_flag, run) {
+        eprintln!("warning: this run was not recorded in the history: {error:#}");
+    }
+}
+
+fn try_record(store_flag: Option<&Path>, run: &Finished<'_>) -> Result<()> {
+    let path = crate::settings::store_path(store_flag)?;
+    let mut store = SqliteStore::open(&path)?;
+    // Absolute, so that `tend scan .` and `tend scan /srv/app` are the same project.
+    let project = std::path::absolute(run.project).unwrap_or_else(|_| run.project.to_path_buf());
+    let id = store.record_run(&NewRun {
+        kind: run.kind,
+        project,
+        started_at: run.started_at,
+        tend_version: env!("CARGO_PKG_VERSION").to_string(),
+    })?;
+    for (kind, document) in run.reports {
+        store.attach_report(id, kind, document)?;
+    }
+    // `TEND_NOW` fixes the end too, so that a recorded run never ends before it started.
+    let finished_at = crate::settings::now()?.max(run.started_at);
+    let status = match run.status {
+        ExitStatus::Success => RunStatus::Success,
+        ExitStatus::Failure => RunStatus::Findings,
+    };
+    store.finish_run(id, finished_at, status, Some(&run.summary))?;
+    Ok(())
 }

@@ -24,7 +24,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
     match cli.command {
         Command::Inventory(args) => inventory::run(&args, config),
         Command::Check(args) => check::run(&args, config),
-        Command::Scan(args) => scan::run(&args, config, cache_dir),
+        Command::Scan(args) => scan::run(&args, config, cache_dir, cli.store.as_deref()),
         Command::Audit(args) => audit::run(&args, config, cache_dir),
         Command::Outdated(args) => outdated::run(&args, config, cache_dir),
         Command::Init(args) => init::run(&args, config),

@@ -12,7 +12,12 @@ use crate::diagnostics::{print_warnings, ExitStatus};
 use crate::settings::{NoIndex, ProjectSettings};
 
 /// Every stage that exists, in data-flow order, then one short summary.
-pub fn run(args: &ScanArgs, config: Option<&Path>, cache_dir: Option<&Path>) -> Result<ExitStatus> {
+pub fn run(
+    args: &ScanArgs,
+    config: Option<&Path>,
+    cache_dir: Option<&Path>,
+    store: Option<&Path>,
+) -> Result<ExitStatus> {
     let settings = ProjectSettings::resolve(&args.project, config)?;
     let now = crate::settings::now()?;
     let inventory = tend_inventory::load(&settings.inventory)?;
@@ -131,13 +136,40 @@ pub fn run(args: &ScanArgs, config: Option<&Path>, cache_dir: Option<&Path>) -> 
         }
         _ => ExitStatus::Success,
     };
-    Ok(
-        if check_status == ExitStatus::Failure || audit_status == ExitStatus::Failure {
-            ExitStatus::Failure
-        } else {
-            ExitStatus::Success
+    let status = if check_status == ExitStatus::Failure || audit_status == ExitStatus::Failure {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    };
+
+    // The history keeps the JSON document whatever format was printed.
+    let document = match args.output.format {
+        Format::Json => text,
+        Format::Table => serde_json::to_string(&tend_report::scan_json(
+            &report.findings,
+            &summary,
+            stage,
+            outdated_stage,
+            &next,
+        ))?,
+    };
+    super::history::record(
+        store,
+        &super::history::Finished {
+            kind: tend_store::RunKind::Scan,
+            project: &settings.project,
+            started_at: now,
+            status,
+            summary: serde_json::json!({
+                "errors": summary.errors,
+                "warnings": summary.warnings,
+                "notes": summary.notes,
+                "vulnerabilities": audit.as_ref().map(|audit| audit.vulnerable.len()),
+            }),
+            reports: &[("scan", &document)],
         },
-    )
+    );
+    Ok(status)
 }
 
 /// What in the outdated stage deserves a look before the next scan: packages no index knows (a

@@ -108,6 +108,7 @@ impl TestContext {
             .env("XDG_CACHE_HOME", self.home.join(".cache"))
             .env("XDG_CONFIG_HOME", self.home.join(".config"))
             .env("XDG_DATA_HOME", self.home.join(".local").join("share"))
+            .env("XDG_STATE_HOME", self.home.join(".local").join("state"))
             .env("NO_COLOR", "1");
         command
     }

@@ -228,7 +228,27 @@ pub struct InventoryArgs {
     #[command(flatten)]
     pub project: ProjectArgs,
     #[command(flatten)]
-    pub output: OutputArgs,
+    pub output: InventoryOutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct InventoryOutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = InventoryFormat::Table)]
+    pub format: InventoryFormat,
+
+    /// Write the output to this file instead of standard output (replaced atomically).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// The formats of `tend inventory`: the common ones, and the environment as an SBOM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InventoryFormat {
+    Table,
+    Json,
+    /// A CycloneDX 1.6 JSON SBOM of the environment (no vulnerabilities: see `tend audit`).
+    Cyclonedx,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
@@ -278,7 +298,27 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub selection: CheckSelection,
     #[command(flatten)]
-    pub output: OutputArgs,
+    pub output: CheckOutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckOutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Table)]
+    pub format: CheckFormat,
+
+    /// Write the output to this file instead of standard output (replaced atomically).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// The formats of `tend check`: the common ones, and SARIF for code scanning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Table,
+    Json,
+    /// SARIF 2.1.0, for code-scanning uploads.
+    Sarif,
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,6 @@
-//! `tend audit --format sarif` and `--format cyclonedx` end to end: a real venv, advisories
-//! written by the test, and the output validated against the published schemas that
-//! tend-report vendors.
+//! `--format sarif` (audit, check) and `--format cyclonedx` (audit, inventory) end to end: a
+//! real venv, advisories written by the test, and the output validated against the published
+//! schemas that tend-report vendors.
 
 #![allow(clippy::unwrap_used)]
 
@@ -170,4 +170,79 @@ fn audit_cyclonedx_is_a_valid_sbom_of_the_venv() {
         1,
     );
     assert_eq!(again, bom);
+}
+
+#[test]
+fn check_sarif_points_at_the_lines_of_the_findings() {
+    let mut context = TestContext::new();
+    let (venv, project, _) = setup(&mut context);
+    // beta has no upper bound; the alpha pin differs from the installed 1.0.0.
+    fs_err::write(
+        project.join("requirements.txt"),
+        "beta>=1.0\nalpha==0.9.0\n",
+    )
+    .unwrap();
+    let mut command = tend(&context, &["check"]);
+    command.arg(&project).arg("--venv").arg(&venv.root).args([
+        "--fail-on",
+        "never",
+        "--format",
+        "sarif",
+    ]);
+    let log = run_json(&mut command, 0);
+    validate::sarif(&log).unwrap();
+    let placed: Vec<(&str, &serde_json::Value)> = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|result| {
+            (
+                result["ruleId"].as_str().unwrap(),
+                &result["locations"][0]["physicalLocation"],
+            )
+        })
+        .collect();
+    let at = |line: usize| {
+        serde_json::json!({
+            "artifactLocation": { "uri": "requirements.txt" },
+            "region": { "startLine": line }
+        })
+    };
+    assert!(
+        placed.contains(&("unpinned", &at(1))),
+        "no unpinned result at line 1: {placed:?}"
+    );
+    assert!(
+        placed.contains(&("drift", &at(2))),
+        "no drift result at line 2: {placed:?}"
+    );
+}
+
+#[test]
+fn inventory_cyclonedx_is_a_valid_sbom_without_vulnerabilities() {
+    let mut context = TestContext::new();
+    let (venv, project, _) = setup(&mut context);
+    let mut command = tend(&context, &["inventory"]);
+    command
+        .arg(&project)
+        .arg("--venv")
+        .arg(&venv.root)
+        .args(["--format", "cyclonedx"])
+        .env("TEND_NOW", NOW);
+    let bom = run_json(&mut command, 0);
+    validate::cyclonedx(&bom).unwrap();
+    assert_eq!(bom["metadata"]["timestamp"], NOW);
+    assert!(bom.get("vulnerabilities").is_none());
+    let names: Vec<&str> = bom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|component| component["name"].as_str().unwrap())
+        .collect();
+    for expected in ["alpha", "beta", "gamma"] {
+        assert!(
+            names.contains(&expected),
+            "{expected} missing from {names:?}"
+        );
+    }
 }

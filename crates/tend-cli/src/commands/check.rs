@@ -4,7 +4,7 @@ use anyhow::Result;
 use tend_model::{Diagnostic, Severity};
 use tend_report::DisplayOptions;
 
-use crate::cli::{CheckArgs, FailOn, Format};
+use crate::cli::{CheckArgs, CheckFormat, FailOn};
 use crate::diagnostics::{print_warnings, ExitStatus};
 use crate::settings::ProjectSettings;
 
@@ -14,20 +14,35 @@ pub fn run(args: &CheckArgs, config: Option<&Path>) -> Result<ExitStatus> {
     let options = settings.check_options(&args.selection, &inventory);
     let report = tend_check::check(&inventory, &options);
     let text = match args.output.format {
-        Format::Table => {
+        CheckFormat::Table => {
             print_warnings(&inventory.diagnostics);
             let display = DisplayOptions {
                 project: Some(settings.project.clone()),
             };
             tend_report::check_table(&report.findings, &display)
         }
-        Format::Json => {
+        CheckFormat::Json => {
             let mut text = serde_json::to_string_pretty(&tend_report::check_json(
                 &report.findings,
                 &report.summary,
             ))?;
             text.push('\n');
             text
+        }
+        // The inventory's reading problems go into the log with the findings: a code-scanning
+        // upload has no terminal to warn on.
+        CheckFormat::Sarif => {
+            let mut diagnostics = inventory.diagnostics.clone();
+            diagnostics.extend(report.findings.iter().cloned());
+            tend_report::sarif_text(
+                &diagnostics,
+                None,
+                &tend_report::SarifContext {
+                    tool_version: env!("CARGO_PKG_VERSION"),
+                    project_root: &settings.project,
+                    inventory: Some(&inventory),
+                },
+            )
         }
     };
     crate::output::write(args.output.output.as_deref(), &text)?;

@@ -125,10 +125,8 @@ pub fn cyclonedx_text(
     audit: Option<&AuditReport>,
     context: &CycloneDxContext<'_>,
 ) -> String {
-    let mut text = serde_json::to_string_pretty(&cyclonedx(inventory, audit, context))
-        .unwrap_or_else(|error| format!("{{\"error\": \"{error}\"}}"));
-    text.push('\n');
-    text
+    // `{:#}` is serde_json's pretty printing, which cannot fail for a `Value`.
+    format!("{:#}\n", cyclonedx(inventory, audit, context))
 }
 
 /// The package URL of a PyPI distribution: the normalised name, and the version with every

@@ -87,10 +87,8 @@ pub fn sarif_text(
     audit: Option<&AuditReport>,
     context: &SarifContext<'_>,
 ) -> String {
-    let mut text = serde_json::to_string_pretty(&sarif(diagnostics, audit, context))
-        .unwrap_or_else(|error| format!("{{\"error\": \"{error}\"}}"));
-    text.push('\n');
-    text
+    // `{:#}` is serde_json's pretty printing, which cannot fail for a `Value`.
+    format!("{:#}\n", sarif(diagnostics, audit, context))
 }
 
 fn level(severity: Severity) -> &'static str {
@@ -211,11 +209,18 @@ fn diagnostic_result(diagnostic: &Diagnostic, context: &SarifContext<'_>) -> Val
     }
     // Line numbers move when a file is edited and checkouts live in different directories; the
     // package (or, for problems about no package, the message) and the file's URI relative to
-    // the project say which problem this is.
-    let subject = diagnostic
-        .package
-        .as_ref()
-        .map_or(diagnostic.message.as_str(), |name| name.as_ref());
+    // the project say which problem this is. A message's numbers (ages, counts, lines) change
+    // from run to run while the problem stays the same, so they are left out.
+    let subject = diagnostic.package.as_ref().map_or_else(
+        || {
+            diagnostic
+                .message
+                .chars()
+                .filter(|c| !c.is_ascii_digit())
+                .collect()
+        },
+        ToString::to_string,
+    );
     let path = diagnostic
         .location
         .as_ref()
@@ -226,7 +231,7 @@ fn diagnostic_result(diagnostic: &Diagnostic, context: &SarifContext<'_>) -> Val
         level(diagnostic.severity),
         &text,
         diagnostic.location.as_ref(),
-        &[diagnostic.code.as_str(), subject, &path],
+        &[diagnostic.code.as_str(), &subject, &path],
         context,
     )
 }

@@ -34,3 +34,7 @@ mod cyclonedx;
 mod sarif;
 pub use cyclonedx::{cyclonedx, cyclonedx_text, purl, CycloneDxContext};
 pub use sarif::{advisory_level, sarif, sarif_text, SarifContext, SARIF_SCHEMA_URI};
+
+// The HTML scan report (issue 6). OWNER: helper "html-report".
+mod html;
+pub use html::scan_html;

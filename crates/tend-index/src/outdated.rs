@@ -558,6 +558,7 @@ fn evaluate(
     let mut allowed: Option<&Candidate<'_>> = None;
     let mut behind = 0;
     let mut skipped = Skipped::default();
+    let mut newer_passing = Vec::new();
     for candidate in candidates.values().rev() {
         let version = &candidate.release.version;
         // Without a comparable current version, "newer" means above what will be shown.
@@ -578,6 +579,7 @@ fn evaluate(
             if version.is_stable() {
                 behind += 1;
             }
+            newer_passing.push(release_info(&candidate.release));
             if allowed.is_none() && permits(options.strategy, current, version) {
                 allowed = Some(candidate);
             }
@@ -586,6 +588,8 @@ fn evaluate(
     if subject.current.is_none() {
         allowed = latest;
     }
+    // Collected newest first while walking down.
+    newer_passing.reverse();
     let change = match (current, latest) {
         (Some(current), Some(latest)) if latest.release.version > *current => {
             Some(ChangeKind::between(current, &latest.release.version))
@@ -607,5 +611,6 @@ fn evaluate(
         change,
         behind,
         skipped,
+        newer: newer_passing,
     }
 }

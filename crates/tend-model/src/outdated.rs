@@ -157,6 +157,11 @@ pub struct OutdatedPackage {
     pub behind: usize,
     /// Newer releases passed over, by rule.
     pub skipped: Skipped,
+    /// Every release newer than the current one that passed every rule, oldest first. The
+    /// plan picks its own target from these by category (strategy, cooldown, fixes) and
+    /// starts an update's clock at the first one. Kept out of the JSON report.
+    #[serde(skip)]
+    pub newer: Vec<ReleaseInfo>,
 }
 
 impl OutdatedPackage {

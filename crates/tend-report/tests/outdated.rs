@@ -74,6 +74,7 @@ fn package(
         change,
         behind,
         skipped: Skipped::default(),
+        newer: Vec::new(),
     }
 }
 
@@ -186,6 +187,7 @@ fn realistic() -> OutdatedReport {
         change: None,
         behind: 0,
         skipped: Skipped::default(),
+        newer: Vec::new(),
     };
     let legacy = OutdatedPackage {
         name: name("legacy-tool"),
@@ -198,6 +200,7 @@ fn realistic() -> OutdatedReport {
         change: None,
         behind: 0,
         skipped: Skipped::default(),
+        newer: Vec::new(),
     };
 
     OutdatedReport {

@@ -1,0 +1,590 @@
+//! The planning rules with fixed dates: category placement, SLA clocks, overdue, cooldown and
+//! its security bypass, minimal fixes, deferrals, phase order and the summary.
+
+#![allow(clippy::unwrap_used)]
+
+use std::str::FromStr;
+
+use jiff::{SignedDuration, Timestamp};
+use tend_model::{
+    AdvisoryId, AdvisorySeverity, AuditReport, AuditTarget, ChangeKind, CurrentOrigin, DistVersion,
+    Finding, Fix, IndexDataInfo, MatchKind, OutdatedPackage, OutdatedReport, OutdatedSettings,
+    PackageFindings, PackageName, ReleaseInfo, SeverityRating, Skipped, Strategy, TargetOrigin,
+    Version,
+};
+use tend_plan::{
+    plan, ClockStart, CooldownRule, DeferReason, Item, Matched, Plan, PlanInput, Reason, Risk,
+};
+use tend_policy::{load_file, Policy};
+
+const NOW: &str = "2026-11-23T12:00:00Z";
+
+const POLICY: &str = r#"
+[[categories]]
+name = "critical"
+packages = ["flask", "werkzeug"]
+sla = "24h"
+strategy = "minor"
+min-age = "7d"
+security-min-age = "1d"
+vulnerable = true
+
+[[categories]]
+name = "standard"
+packages = ["requests", "flask-*"]
+sla = "30d"
+strategy = "pin-major"
+min-age = "7d"
+
+[fallback-category]
+sla = "90d"
+strategy = "patch"
+min-age = "14d"
+"#;
+
+fn policy(text: &str) -> Policy {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tend.toml");
+    fs_err::write(&path, text).unwrap();
+    load_file(&path).unwrap()
+}
+
+fn at(text: &str) -> Timestamp {
+    text.parse().unwrap()
+}
+
+fn version(text: &str) -> Version {
+    Version::from_str(text).unwrap()
+}
+
+fn name(text: &str) -> PackageName {
+    PackageName::from_str(text).unwrap()
+}
+
+fn release(number: &str, uploaded: &str) -> ReleaseInfo {
+    ReleaseInfo {
+        version: version(number),
+        uploaded: Some(at(uploaded)),
+        yanked: false,
+        yank_reason: None,
+    }
+}
+
+/// An installed package and the passing releases newer than it, oldest first.
+fn package(package: &str, current: &str, newer: Vec<ReleaseInfo>) -> OutdatedPackage {
+    let current_version = version(current);
+    let latest = newer.last().cloned();
+    OutdatedPackage {
+        name: name(package),
+        current: Some(DistVersion::parse(current)),
+        origin: CurrentOrigin::Installed,
+        index: "http://127.0.0.1/simple".to_string(),
+        current_release: None,
+        change: latest
+            .as_ref()
+            .map(|latest| ChangeKind::between(&current_version, &latest.version)),
+        allowed: latest.clone(),
+        latest,
+        behind: newer.len(),
+        skipped: Skipped::default(),
+        newer,
+    }
+}
+
+fn outdated(packages: Vec<OutdatedPackage>) -> OutdatedReport {
+    OutdatedReport {
+        generated: at(NOW),
+        settings: OutdatedSettings {
+            strategy: Strategy::Major,
+            pre: false,
+            python: None,
+            min_age: None,
+            indexes: vec!["http://127.0.0.1/simple".to_string()],
+            offline: false,
+        },
+        data: IndexDataInfo::default(),
+        packages,
+        unknown: Vec::new(),
+        not_checked: Vec::new(),
+        diagnostics: Vec::new(),
+    }
+}
+
+/// An advisory: id, severity, fixed version, published date.
+fn finding(id: &str, rating: SeverityRating, fixed: &str, published: &str) -> Finding {
+    Finding {
+        id: AdvisoryId::new(id).unwrap(),
+        aliases: Vec::new(),
+        summary: None,
+        severity: AdvisorySeverity {
+            rating,
+            ..AdvisorySeverity::unknown()
+        },
+        published: Some(at(published)),
+        modified: at(published),
+        fix: Fix::Version {
+            version: DistVersion::parse(fixed),
+        },
+        matched_by: MatchKind::Range,
+        url: None,
+        expired_ignore: None,
+    }
+}
+
+fn vulnerable(package: &str, current: &str, findings: Vec<Finding>) -> PackageFindings {
+    PackageFindings {
+        target: AuditTarget {
+            name: name(package),
+            version: DistVersion::parse(current),
+            origin: TargetOrigin::Installed,
+        },
+        findings,
+    }
+}
+
+fn audit(vulnerable: Vec<PackageFindings>) -> AuditReport {
+    AuditReport {
+        generated: at(NOW),
+        sources: Vec::new(),
+        audited: 0,
+        vulnerable,
+        not_audited: Vec::new(),
+        ignored: Vec::new(),
+        diagnostics: Vec::new(),
+    }
+}
+
+/// The shared scenario: see each test for the package it looks at.
+fn scenario() -> Plan {
+    let policy = policy(POLICY);
+    let outdated = outdated(vec![
+        // critical by name, minor strategy: 3.0.0 is not proposed.
+        package(
+            "flask",
+            "2.3.2",
+            vec![
+                release("2.3.3", "2026-10-01T00:00:00Z"),
+                release("3.0.0", "2026-11-01T00:00:00Z"),
+            ],
+        ),
+        // Named by standard, but vulnerable: critical. 2.32.0 is 2.5 days old (inside the
+        // 7 day min-age, past the 1 day security-min-age); 2.32.3 is 6 hours old.
+        package(
+            "requests",
+            "2.31.0",
+            vec![
+                release("2.32.0", "2026-11-21T00:00:00Z"),
+                release("2.32.3", "2026-11-23T06:00:00Z"),
+            ],
+        ),
+        // Two advisories, fixed in 1.26.17 and 1.26.18; 1.26.19 is too new.
+        package(
+            "urllib3",
+            "1.26.5",
+            vec![
+                release("1.26.17", "2026-10-01T00:00:00Z"),
+                release("1.26.18", "2026-10-15T00:00:00Z"),
+                release("1.26.19", "2026-11-23T06:00:00Z"),
+                release("2.0.0", "2026-06-01T00:00:00Z"),
+            ],
+        ),
+        // The only fix is a major release; critical is minor.
+        package(
+            "jinja2",
+            "2.11.3",
+            vec![release("3.1.3", "2026-01-01T00:00:00Z")],
+        ),
+        // standard by glob, pin-major: 3.0.11 planned, 4.0.0 deferred.
+        package(
+            "flask-cors",
+            "3.0.10",
+            vec![
+                release("3.0.11", "2026-09-01T00:00:00Z"),
+                release("4.0.0", "2026-09-15T00:00:00Z"),
+            ],
+        ),
+        // Fallback, 14 day min-age: 8.0.1 is 3.5 days old, held.
+        package(
+            "pytest",
+            "8.0.0",
+            vec![release("8.0.1", "2026-11-20T00:00:00Z")],
+        ),
+        // Up to date: no work.
+        package("numpy", "2.2.6", Vec::new()),
+    ]);
+    let audit = audit(vec![
+        vulnerable(
+            "requests",
+            "2.31.0",
+            vec![finding(
+                "GHSA-9wx4-h78v-vm56",
+                SeverityRating::Medium,
+                "2.32.0",
+                "2026-11-20T00:00:00Z",
+            )],
+        ),
+        vulnerable(
+            "urllib3",
+            "1.26.5",
+            vec![
+                finding(
+                    "GHSA-v845-jxx5-vc9f",
+                    SeverityRating::High,
+                    "1.26.17",
+                    "2026-11-23T00:00:00Z",
+                ),
+                finding(
+                    "GHSA-g4mx-q9vg-27p4",
+                    SeverityRating::Medium,
+                    "1.26.18",
+                    "2026-11-23T02:00:00Z",
+                ),
+            ],
+        ),
+        vulnerable(
+            "jinja2",
+            "2.11.3",
+            vec![finding(
+                "GHSA-h5c8-rqwp-cp95",
+                SeverityRating::Medium,
+                "3.1.3",
+                "2026-01-11T00:00:00Z",
+            )],
+        ),
+    ]);
+    plan(&PlanInput {
+        now: at(NOW),
+        categories: &policy.categories,
+        audit: &audit,
+        outdated: &outdated,
+    })
+}
+
+fn item<'a>(plan: &'a Plan, package: &str) -> &'a Item {
+    plan.phases
+        .iter()
+        .flat_map(|phase| &phase.items)
+        .find(|item| item.name.as_ref() == package)
+        .unwrap_or_else(|| panic!("no item for {package}"))
+}
+
+#[test]
+fn phases_follow_category_order() {
+    let plan = scenario();
+    let phases: Vec<(&str, Vec<&str>)> = plan
+        .phases
+        .iter()
+        .map(|phase| {
+            (
+                phase.category.as_str(),
+                phase.items.iter().map(|item| item.name.as_ref()).collect(),
+            )
+        })
+        .collect();
+    // Within a phase, earliest due date first: flask (10-02), requests (11-21), urllib3
+    // (11-24).
+    assert_eq!(
+        phases,
+        vec![
+            ("critical", vec!["flask", "requests", "urllib3"]),
+            ("standard", vec!["flask-cors"]),
+            ("other", vec!["pytest"]),
+        ]
+    );
+}
+
+#[test]
+fn categories_place_by_name_glob_vulnerability_and_fallback() {
+    let plan = scenario();
+    assert_eq!(item(&plan, "flask").matched, Matched::Exact);
+    assert_eq!(
+        item(&plan, "flask-cors").matched,
+        Matched::Glob {
+            glob: "flask-*".to_string()
+        }
+    );
+    // requests is named by standard; its open advisory moves it to the marked category.
+    assert_eq!(item(&plan, "requests").category, "critical");
+    assert_eq!(
+        item(&plan, "requests").matched,
+        Matched::Vulnerable { marked: true }
+    );
+    assert_eq!(item(&plan, "pytest").matched, Matched::Fallback);
+    assert_eq!(item(&plan, "pytest").category, "other");
+}
+
+#[test]
+fn unmarked_vulnerable_package_goes_to_the_first_category() {
+    let policy = policy(
+        r#"
+[[categories]]
+name = "urgent"
+packages = ["flask"]
+sla = "2d"
+strategy = "major"
+
+[[categories]]
+name = "later"
+packages = ["requests"]
+sla = "30d"
+"#,
+    );
+    let outdated = outdated(vec![package(
+        "requests",
+        "2.31.0",
+        vec![release("2.32.0", "2026-11-01T00:00:00Z")],
+    )]);
+    let audit = audit(vec![vulnerable(
+        "requests",
+        "2.31.0",
+        vec![finding(
+            "GHSA-9wx4-h78v-vm56",
+            SeverityRating::Low,
+            "2.32.0",
+            "2026-11-20T00:00:00Z",
+        )],
+    )]);
+    let plan = plan(&PlanInput {
+        now: at(NOW),
+        categories: &policy.categories,
+        audit: &audit,
+        outdated: &outdated,
+    });
+    let requests = item(&plan, "requests");
+    assert_eq!(requests.category, "urgent");
+    assert_eq!(requests.matched, Matched::Vulnerable { marked: false });
+    // 2 days from publication.
+    assert_eq!(requests.due, Some(at("2026-11-22T00:00:00Z")));
+}
+
+#[test]
+fn ordinary_clock_starts_at_the_first_newer_release() {
+    let plan = scenario();
+    let flask = item(&plan, "flask");
+    assert_eq!(flask.to, version("2.3.3"));
+    assert_eq!(
+        flask.clock.start,
+        ClockStart::FirstNewerRelease {
+            version: version("2.3.3")
+        }
+    );
+    assert_eq!(flask.clock.started, Some(at("2026-10-01T00:00:00Z")));
+    assert_eq!(flask.clock.sla, Some(SignedDuration::from_hours(24)));
+    assert_eq!(flask.due, Some(at("2026-10-02T00:00:00Z")));
+    // From 10-02 00:00 to 11-23 12:00.
+    assert_eq!(
+        flask.overdue_by,
+        Some(SignedDuration::from_hours(52 * 24 + 12))
+    );
+    assert_eq!(flask.cooldown.rule, CooldownRule::Ordinary);
+    assert!(flask.cooldown.passed);
+    assert_eq!(flask.risk, Risk::Low);
+    assert_eq!(flask.command, "uv pip install 'flask==2.3.3'");
+    assert_eq!(
+        flask.reasons,
+        vec![Reason::UpdateAvailable {
+            latest: version("3.0.0")
+        }]
+    );
+}
+
+#[test]
+fn security_clock_starts_at_publication_and_bypasses_min_age() {
+    let plan = scenario();
+    let requests = item(&plan, "requests");
+    // 2.32.0 is younger than min-age (7d) but older than security-min-age (1d); 2.32.3 is
+    // younger than both.
+    assert_eq!(requests.to, version("2.32.0"));
+    assert_eq!(requests.cooldown.rule, CooldownRule::Security);
+    assert_eq!(
+        requests.cooldown.min_age,
+        Some(SignedDuration::from_hours(24))
+    );
+    assert!(requests.cooldown.passed);
+    assert_eq!(
+        requests.clock.start,
+        ClockStart::AdvisoryPublished {
+            id: AdvisoryId::new("GHSA-9wx4-h78v-vm56").unwrap()
+        }
+    );
+    assert_eq!(requests.due, Some(at("2026-11-21T00:00:00Z")));
+    assert_eq!(
+        requests.overdue_by,
+        Some(SignedDuration::from_hours(2 * 24 + 12))
+    );
+    // A minor change that fixes an advisory: one level above medium.
+    assert_eq!(requests.risk, Risk::High);
+    assert!(matches!(
+        &requests.reasons[0],
+        Reason::Fixes { advisory } if advisory.severity == SeverityRating::Medium
+    ));
+}
+
+#[test]
+fn target_fixes_every_advisory_even_when_newer_is_held_back() {
+    let plan = scenario();
+    let urllib3 = item(&plan, "urllib3");
+    // 1.26.17 fixes one advisory only; 1.26.19 is inside the security cooldown.
+    assert_eq!(urllib3.to, version("1.26.18"));
+    assert_eq!(urllib3.change, ChangeKind::Patch);
+    assert_eq!(urllib3.risk, Risk::Medium);
+    // The earliest publication of the two starts the clock.
+    assert_eq!(urllib3.clock.started, Some(at("2026-11-23T00:00:00Z")));
+    assert_eq!(urllib3.due, Some(at("2026-11-24T00:00:00Z")));
+    assert_eq!(urllib3.overdue_by, None);
+    let fixed: Vec<&str> = urllib3
+        .reasons
+        .iter()
+        .filter_map(|reason| match reason {
+            Reason::Fixes { advisory } => Some(advisory.id.as_str()),
+            Reason::UpdateAvailable { .. } => None,
+        })
+        .collect();
+    assert_eq!(fixed, vec!["GHSA-g4mx-q9vg-27p4", "GHSA-v845-jxx5-vc9f"]);
+}
+
+#[test]
+fn ordinary_update_inside_cooldown_is_held_until_eligible() {
+    let plan = scenario();
+    let pytest = item(&plan, "pytest");
+    assert!(pytest.is_held());
+    assert_eq!(pytest.cooldown.rule, CooldownRule::Ordinary);
+    assert_eq!(pytest.cooldown.eligible, Some(at("2026-12-04T00:00:00Z")));
+    assert_eq!(pytest.due, Some(at("2027-02-18T00:00:00Z")));
+    assert_eq!(pytest.overdue_by, None);
+}
+
+#[test]
+fn fix_beyond_strategy_and_pin_major_are_deferred() {
+    let plan = scenario();
+    let deferred: Vec<(&str, String, &DeferReason, Vec<&str>)> = plan
+        .deferred
+        .iter()
+        .map(|d| {
+            (
+                d.name.as_ref(),
+                d.to.to_string(),
+                &d.reason,
+                d.would_fix.iter().map(|a| a.id.as_str()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        deferred,
+        vec![
+            (
+                "jinja2",
+                "3.1.3".to_string(),
+                &DeferReason::FixBeyondStrategy { strategy: "minor" },
+                vec!["GHSA-h5c8-rqwp-cp95"],
+            ),
+            (
+                "flask-cors",
+                "4.0.0".to_string(),
+                &DeferReason::PinMajor,
+                vec![],
+            ),
+        ]
+    );
+    // Under minor (not pin-major) a newer major release is simply not proposed.
+    assert!(!plan.deferred.iter().any(|d| d.name.as_ref() == "flask"));
+    assert_eq!(item(&plan, "flask-cors").to, version("3.0.11"));
+}
+
+#[test]
+fn pin_major_lists_advisories_only_the_major_release_fixes() {
+    let policy = policy(
+        r#"
+[[categories]]
+name = "pinned"
+packages = ["django"]
+sla = "7d"
+strategy = "pin-major"
+vulnerable = true
+"#,
+    );
+    let outdated = outdated(vec![package(
+        "django",
+        "4.2.0",
+        vec![
+            release("4.2.1", "2026-10-01T00:00:00Z"),
+            release("5.0.0", "2026-10-02T00:00:00Z"),
+        ],
+    )]);
+    let audit = audit(vec![vulnerable(
+        "django",
+        "4.2.0",
+        vec![finding(
+            "GHSA-aaaa-bbbb-cccc",
+            SeverityRating::Critical,
+            "5.0.0",
+            "2026-11-01T00:00:00Z",
+        )],
+    )]);
+    let plan = plan(&PlanInput {
+        now: at(NOW),
+        categories: &policy.categories,
+        audit: &audit,
+        outdated: &outdated,
+    });
+    // The fix needs the major release: the whole update is deferred, naming the advisory.
+    assert!(plan.phases.is_empty());
+    assert_eq!(plan.deferred.len(), 1);
+    assert_eq!(
+        plan.deferred[0].reason,
+        DeferReason::FixBeyondStrategy {
+            strategy: "pin-major"
+        }
+    );
+    assert_eq!(
+        plan.deferred[0].would_fix[0].id.as_str(),
+        "GHSA-aaaa-bbbb-cccc"
+    );
+}
+
+#[test]
+fn summary_counts() {
+    let plan = scenario();
+    let summary = &plan.summary;
+    assert_eq!(summary.items, 5);
+    assert_eq!(summary.held, 1);
+    assert_eq!(summary.security, 2);
+    // flask, requests, flask-cors (due 2026-10-01).
+    assert_eq!(summary.overdue, 3);
+    assert_eq!(summary.deferred, 2);
+    assert_eq!(summary.overall_risk, Some(Risk::High));
+    let by_risk: Vec<(Risk, usize)> = summary.by_risk.iter().map(|(r, n)| (*r, *n)).collect();
+    assert_eq!(
+        by_risk,
+        vec![
+            (Risk::Low, 3),
+            (Risk::Medium, 1),
+            (Risk::High, 1),
+            (Risk::Critical, 0)
+        ]
+    );
+    let by_category: Vec<(&str, usize, usize, usize, usize)> = summary
+        .by_category
+        .iter()
+        .map(|c| (c.category.as_str(), c.items, c.held, c.overdue, c.deferred))
+        .collect();
+    assert_eq!(
+        by_category,
+        vec![
+            ("critical", 3, 0, 2, 1),
+            ("standard", 1, 0, 1, 1),
+            ("other", 1, 1, 0, 0),
+        ]
+    );
+}
+
+#[test]
+fn json_document_is_versioned() {
+    let plan = scenario();
+    let json: serde_json::Value = serde_json::from_str(&tend_plan::json_text(&plan)).unwrap();
+    assert_eq!(json["kind"], "plan");
+    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["phases"][0]["items"][0]["name"], "flask");
+    assert_eq!(json["phases"][0]["items"][0]["due"], "2026-10-02T00:00:00Z");
+    assert_eq!(json["summary"]["overall_risk"], "high");
+}

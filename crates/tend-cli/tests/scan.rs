@@ -183,3 +183,42 @@ fn example_service_scan_table() {
         .env("TEND_NOW", "2026-11-23T12:00:00Z");
     insta::assert_snapshot!(context.run(&mut command));
 }
+
+/// The HTML report of the example service, written with `-o`: nothing on standard output,
+/// the exit status of the table form, and the page itself kept as a snapshot.
+#[test]
+fn example_service_scan_html() {
+    let context = TestContext::new();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let report = context.root().join("report.html");
+    let mut command = tend(
+        &context,
+        &[
+            "scan",
+            "examples/flask-service",
+            "--format",
+            "html",
+            "-o",
+            report.to_str().unwrap(),
+        ],
+    );
+    command
+        .current_dir(fs_err::canonicalize(root).unwrap())
+        .env("TEND_NOW", "2026-11-23T12:00:00Z");
+    let output = command.output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert!(output.stdout.is_empty(), "{output:?}");
+    let html = fs_err::read_to_string(&report).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    assert!(html.ends_with("</html>\n"), "{html}");
+    for id in [
+        "summary",
+        "vulnerabilities",
+        "health",
+        "outdated",
+        "not-covered",
+    ] {
+        assert!(html.contains(&format!("<section id=\"{id}\">")), "no #{id}");
+    }
+    insta::assert_snapshot!(context.filter(&html));
+}

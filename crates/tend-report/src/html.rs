@@ -439,13 +439,12 @@ fn vulnerability_table(page: &mut Page, report: &AuditReport) {
     }
     page.table_end();
     if !report.ignored.is_empty() {
-        page.paragraph(
-            Some("muted"),
-            &format!(
-                "{} hidden by ignore rules; `tend audit` lists them.",
-                counted(report.ignored.len(), "finding")
-            ),
-        );
+        page.raw("<p class=\"muted\">");
+        page.text_with_code(&format!(
+            "{} hidden by ignore rules; `tend audit` lists them.",
+            counted(report.ignored.len(), "finding")
+        ));
+        page.raw("</p>\n");
     }
 }
 
@@ -553,15 +552,24 @@ fn yanked(package: &OutdatedPackage) -> bool {
 }
 
 fn outdated_table(page: &mut Page, report: &OutdatedReport, packages: &[&OutdatedPackage]) {
-    page.table_start(&[
+    let notes: Vec<String> = packages
+        .iter()
+        .map(|package| outdated_notes(package))
+        .collect();
+    // A column of empty cells is noise on a phone; it appears when some package has a note.
+    let with_notes = notes.iter().any(|note| !note.is_empty());
+    let mut headings = vec![
         "Package",
         "Current → Latest",
         "Change",
         "Behind",
         "Latest released",
-        "Notes",
-    ]);
-    for package in packages {
+    ];
+    if with_notes {
+        headings.push("Notes");
+    }
+    page.table_start(&headings);
+    for (package, note) in packages.iter().zip(&notes) {
         page.raw("<tr>");
         page.cell_nowrap(package.name.as_ref());
         let current = package
@@ -580,22 +588,30 @@ fn outdated_table(page: &mut Page, report: &OutdatedReport, packages: &[&Outdate
         page.raw("</td>");
         page.cell_nowrap(&package.behind.to_string());
         page.cell_nowrap(&age(package.latest.as_ref(), report.generated));
-        let mut notes = Vec::new();
-        if let Some(release) = package.current_release.as_ref().filter(|r| r.yanked) {
-            notes.push(match &release.yank_reason {
-                Some(reason) => format!("current release yanked: {}", one_line(reason)),
-                None => "current release yanked".to_string(),
-            });
+        if with_notes {
+            page.cell(note);
         }
-        if let (Some(allowed), Some(latest)) = (&package.allowed, &package.latest) {
-            if allowed.version != latest.version {
-                notes.push(format!("the strategy allows up to {}", allowed.version));
-            }
-        }
-        page.cell(&notes.join("; "));
         page.raw("</tr>\n");
     }
     page.table_end();
+}
+
+/// A yanked current release (with the index's reason) and a strategy that stops short of the
+/// latest release.
+fn outdated_notes(package: &OutdatedPackage) -> String {
+    let mut notes = Vec::new();
+    if let Some(release) = package.current_release.as_ref().filter(|r| r.yanked) {
+        notes.push(match &release.yank_reason {
+            Some(reason) => format!("current release yanked: {}", one_line(reason)),
+            None => "current release yanked".to_string(),
+        });
+    }
+    if let (Some(allowed), Some(latest)) = (&package.allowed, &package.latest) {
+        if allowed.version != latest.version {
+            notes.push(format!("the strategy allows up to {}", allowed.version));
+        }
+    }
+    notes.join("; ")
 }
 
 /// `2y 3mo`, `4mo`, `12d`, `5h`: how long before `now` a release was uploaded; `-` unknown.

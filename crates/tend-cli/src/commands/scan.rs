@@ -7,7 +7,7 @@ use tend_report::{AuditStage, OutdatedStage, ScanSummary};
 
 use super::advisory_data::NoDatabase;
 use crate::cli::FailOn;
-use crate::cli::{Format, IndexArgs, ScanArgs};
+use crate::cli::{IndexArgs, ScanArgs, ScanFormat};
 use crate::diagnostics::{print_warnings, ExitStatus};
 use crate::settings::{NoIndex, ProjectSettings};
 
@@ -104,7 +104,7 @@ pub fn run(
         next = format!("nothing to fix; `tend inventory {project}` shows what was read");
     }
     let text = match args.output.format {
-        Format::Table => {
+        ScanFormat::Table => {
             print_warnings(&inventory.diagnostics);
             tend_report::scan_text(
                 &inventory,
@@ -116,7 +116,19 @@ pub fn run(
                 &settings.display(),
             )
         }
-        Format::Json => {
+        ScanFormat::Html => {
+            print_warnings(&inventory.diagnostics);
+            tend_report::scan_html(
+                &inventory,
+                &report.findings,
+                &summary,
+                stage,
+                outdated_stage,
+                &next,
+                &settings.display(),
+            )
+        }
+        ScanFormat::Json => {
             let mut text = serde_json::to_string_pretty(&tend_report::scan_json(
                 &report.findings,
                 &summary,
@@ -143,16 +155,13 @@ pub fn run(
     };
 
     // The history keeps the JSON document whatever format was printed.
-    let document = match args.output.format {
-        Format::Json => text,
-        Format::Table => serde_json::to_string(&tend_report::scan_json(
-            &report.findings,
-            &summary,
-            stage,
-            outdated_stage,
-            &next,
-        ))?,
-    };
+    let document =
+        match args.output.format {
+            ScanFormat::Json => text,
+            ScanFormat::Table | ScanFormat::Html => serde_json::to_string(
+                &tend_report::scan_json(&report.findings, &summary, stage, outdated_stage, &next),
+            )?,
+        };
     super::history::record(
         store,
         &super::history::Finished {

@@ -42,6 +42,9 @@ pub enum Command {
     /// Show which packages have newer releases on the package index, which release the update
     /// strategy allows, and which packages the index does not know.
     Outdated(OutdatedArgs),
+    /// Plan the updates: per category, in priority order, each with its target, the advisories
+    /// it fixes, its due date, risk and the command that applies it; deferred updates; a summary.
+    Plan(PlanArgs),
     /// Write a commented starting policy: `tend.toml` in the project, or the file `--config`
     /// names.
     Init(InitArgs),
@@ -497,4 +500,29 @@ pub struct HistoryShowArgs {
 /// `--kind`: the store's own names, so the flag and the listing agree.
 fn parse_run_kind(text: &str) -> Result<tend_store::RunKind, String> {
     text.parse()
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+
+    #[command(flatten)]
+    pub index: IndexArgs,
+
+    /// Answer from the index cache alone, whatever its age.
+    #[arg(long)]
+    pub offline: bool,
+
+    /// Ask the index again even for cached pages that are still fresh.
+    #[arg(long, conflicts_with = "offline")]
+    pub refresh: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Write the output to this file instead of standard output (replaced atomically).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }

@@ -54,6 +54,14 @@ fn duration(value: SignedDuration) -> String {
     }
 }
 
+fn items(count: usize) -> String {
+    if count == 1 {
+        "1 item".to_string()
+    } else {
+        format!("{count} items")
+    }
+}
+
 fn time(value: Timestamp) -> String {
     value.strftime("%Y-%m-%d %H:%M UTC").to_string()
 }
@@ -62,8 +70,12 @@ fn matched(item: &Item) -> String {
     match &item.matched {
         Matched::Exact => "named".to_string(),
         Matched::Glob { glob } => format!("glob {glob}"),
-        Matched::Vulnerable { marked: true } => "open advisory (vulnerable category)".to_string(),
-        Matched::Vulnerable { marked: false } => "open advisory (most urgent category)".to_string(),
+        Matched::Vulnerable { marked: true } => {
+            "open advisory; the vulnerable category".to_string()
+        }
+        Matched::Vulnerable { marked: false } => {
+            "open advisory; the most urgent category".to_string()
+        }
         Matched::Fallback => "no category names it".to_string(),
     }
 }
@@ -187,8 +199,8 @@ pub fn table(plan: &Plan) -> String {
     let _ = writeln!(out, "\nSummary");
     let _ = writeln!(
         out,
-        "  {} items ({} security, {} held, {} overdue), {} deferred; overall risk {}",
-        summary.items,
+        "  {} ({} security, {} held, {} overdue), {} deferred; overall risk {}",
+        items(summary.items),
         summary.security,
         summary.held,
         summary.overdue,
@@ -198,8 +210,12 @@ pub fn table(plan: &Plan) -> String {
     for count in &summary.by_category {
         let _ = writeln!(
             out,
-            "  {}: {} items, {} held, {} overdue, {} deferred",
-            count.category, count.items, count.held, count.overdue, count.deferred
+            "  {}: {}, {} held, {} overdue, {} deferred",
+            count.category,
+            items(count.items),
+            count.held,
+            count.overdue,
+            count.deferred
         );
     }
     let risks: Vec<String> = summary

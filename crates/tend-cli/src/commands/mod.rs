@@ -10,6 +10,7 @@ mod init;
 mod inventory;
 mod online;
 mod outdated;
+mod plan;
 mod resolve;
 mod scan;
 
@@ -27,6 +28,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Scan(args) => scan::run(&args, config, cache_dir, cli.store.as_deref()),
         Command::Audit(args) => audit::run(&args, config, cache_dir),
         Command::Outdated(args) => outdated::run(&args, config, cache_dir),
+        Command::Plan(args) => plan::run(&args, config, cache_dir),
         Command::Init(args) => init::run(&args, config),
         Command::History(args) => history::run(&args, cli.store.as_deref()),
         Command::Db { command } => match command {

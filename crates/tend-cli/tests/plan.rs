@@ -1,0 +1,197 @@
+//! `tend plan` end to end: a pinned project, advisories from a directory the policy names, a
+//! package index served on 127.0.0.1, categories with SLAs, strategies and cooldowns, and a
+//! fixed clock.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::process::Command;
+
+use common::{run_json, tend};
+use serde_json::{json, Value};
+use tend_test::http::{Resource, Routes, TestServer};
+use tend_test::TestContext;
+
+const NOW: &str = "2026-11-23T12:00:00Z";
+
+/// `alpha` below 1.1.0 is vulnerable (high), published 2026-11-20.
+const ALPHA_ADVISORY: &str = r#"id: PYSEC-2026-1
+modified: 2026-11-20T00:00:00Z
+published: 2026-11-20T00:00:00Z
+summary: Alpha trusts its input
+affected:
+- package: {ecosystem: PyPI, name: alpha}
+  ranges:
+  - type: ECOSYSTEM
+    events: [{introduced: "0"}, {fixed: 1.1.0}]
+severity:
+- {type: CVSS_V3, score: "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:N/A:N"}
+"#;
+
+const POLICY: &str = r#"[advisories]
+sources = ["advisories"]
+
+[[categories]]
+name = "critical"
+packages = ["beta"]
+sla = "24h"
+strategy = "minor"
+min-age = "7d"
+security-min-age = "1d"
+vulnerable = true
+
+[[categories]]
+name = "standard"
+packages = ["gamma-*"]
+sla = "30d"
+strategy = "pin-major"
+min-age = "7d"
+
+[fallback-category]
+sla = "90d"
+strategy = "patch"
+min-age = "14d"
+"#;
+
+/// A PEP 691 page: `(version, upload time)` per release, one wheel each.
+fn page(project: &str, releases: &[(&str, &str)]) -> Resource {
+    let files: Vec<Value> = releases
+        .iter()
+        .map(|(version, uploaded)| {
+            let name = format!("{}-{version}-py3-none-any.whl", project.replace('-', "_"));
+            json!({
+                "filename": name,
+                "url": format!("../../files/{name}"),
+                "hashes": {"sha256": "0".repeat(64)},
+                "upload-time": uploaded,
+            })
+        })
+        .collect();
+    let versions: Vec<&str> = releases.iter().map(|(version, _)| *version).collect();
+    let body = json!({
+        "meta": {"api-version": "1.1"},
+        "name": project,
+        "files": files,
+        "versions": versions,
+    });
+    Resource::new(body.to_string())
+        .content_type("application/vnd.pypi.simple.v1+json")
+        .cache_control("max-age=600")
+}
+
+fn index() -> TestServer {
+    TestServer::start(
+        Routes::new()
+            // Vulnerable, so critical: 1.1.0 fixes it and is past the security cooldown (1d),
+            // 1.2.0 is not; 2.0.0 is beyond `minor`.
+            .route(
+                "/simple/alpha/",
+                page(
+                    "alpha",
+                    &[
+                        ("1.0.0", "2025-06-01T08:00:00Z"),
+                        ("1.1.0", "2026-11-21T00:00:00Z"),
+                        ("1.2.0", "2026-11-23T06:00:00Z"),
+                        ("2.0.0", "2025-12-01T00:00:00Z"),
+                    ],
+                ),
+            )
+            // Critical by name: 1.1.0 is inside the 7 day min-age, so 1.0.1.
+            .route(
+                "/simple/beta/",
+                page(
+                    "beta",
+                    &[
+                        ("1.0.0", "2025-06-01T08:00:00Z"),
+                        ("1.0.1", "2026-10-01T00:00:00Z"),
+                        ("1.1.0", "2026-11-20T00:00:00Z"),
+                    ],
+                ),
+            )
+            // Standard by glob, pin-major: 3.0.1 planned, 4.0.0 deferred.
+            .route(
+                "/simple/gamma-lib/",
+                page(
+                    "gamma-lib",
+                    &[
+                        ("3.0.0", "2025-06-01T08:00:00Z"),
+                        ("3.0.1", "2026-11-01T00:00:00Z"),
+                        ("4.0.0", "2026-11-02T00:00:00Z"),
+                    ],
+                ),
+            )
+            // Fallback, 14 day min-age: held.
+            .route(
+                "/simple/delta/",
+                page(
+                    "delta",
+                    &[
+                        ("0.1.0", "2025-06-01T08:00:00Z"),
+                        ("0.1.1", "2026-11-20T00:00:00Z"),
+                    ],
+                ),
+            ),
+    )
+}
+
+fn project(context: &TestContext) {
+    let root = context.project();
+    fs_err::write(
+        root.join("requirements.txt"),
+        "alpha==1.0.0\nbeta==1.0.0\ngamma-lib==3.0.0\ndelta==0.1.0\n",
+    )
+    .unwrap();
+    fs_err::write(root.join("tend.toml"), POLICY).unwrap();
+    fs_err::create_dir_all(root.join("advisories/alpha")).unwrap();
+    fs_err::write(
+        root.join("advisories/alpha/PYSEC-2026-1.yaml"),
+        ALPHA_ADVISORY,
+    )
+    .unwrap();
+}
+
+fn plan(context: &TestContext, server: &TestServer, args: &[&str]) -> Command {
+    let mut command = tend(context, &["plan", "--no-environment", "--index-url"]);
+    command
+        .arg(server.url_for("/simple/"))
+        .args(args)
+        .arg(context.project())
+        .env("TEND_NOW", NOW);
+    command
+}
+
+#[test]
+fn plan_table_and_json_of_a_pinned_project() {
+    let context = TestContext::new();
+    project(&context);
+    let server = index();
+
+    let table = context.filter(&context.run(&mut plan(&context, &server, &[])));
+    insta::assert_snapshot!("table", table);
+
+    // The JSON from the cache, offline: the same plan, and the overdue items exit 1.
+    let json = run_json(
+        &mut plan(&context, &server, &["--offline", "--format", "json"]),
+        1,
+    );
+    assert_eq!(json["kind"], "plan");
+    assert_eq!(json["schema_version"], 1);
+    let phases: Vec<&str> = json["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|phase| phase["category"].as_str().unwrap())
+        .collect();
+    assert_eq!(phases, ["critical", "standard", "other"]);
+    let alpha = &json["phases"][0]["items"][1];
+    assert_eq!(alpha["name"], "alpha");
+    assert_eq!(alpha["to"], "1.1.0");
+    assert_eq!(alpha["matched"]["kind"], "vulnerable");
+    assert_eq!(alpha["cooldown"]["rule"], "security");
+    assert_eq!(alpha["clock"]["started"], "2026-11-20T00:00:00Z");
+    assert_eq!(alpha["due"], "2026-11-21T00:00:00Z");
+    assert_eq!(alpha["command"], "uv pip install 'alpha==1.1.0'");
+    assert_eq!(json["deferred"][0]["name"], "gamma-lib");
+    assert_eq!(json["summary"]["overdue"], 2);
+}

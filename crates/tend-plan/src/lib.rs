@@ -71,7 +71,11 @@ pub struct Plan {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Phase {
     pub category: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "sla_seconds",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "seconds"
+    )]
     pub sla: Option<SignedDuration>,
     pub strategy: &'static str,
     pub items: Vec<Item>,
@@ -90,7 +94,11 @@ pub struct Item {
     pub clock: SlaClock,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub due: Option<Timestamp>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "overdue_by_seconds",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "seconds"
+    )]
     pub overdue_by: Option<SignedDuration>,
     pub cooldown: Cooldown,
     pub risk: Risk,
@@ -174,7 +182,11 @@ pub struct SlaClock {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub started: Option<Timestamp>,
     /// The category's SLA; `None` for a fallback category without one.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "sla_seconds",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "seconds"
+    )]
     pub sla: Option<SignedDuration>,
 }
 
@@ -192,7 +204,11 @@ pub enum CooldownRule {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Cooldown {
     pub rule: CooldownRule,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "min_age_seconds",
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "seconds"
+    )]
     pub min_age: Option<SignedDuration>,
     /// The target's upload time.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -334,6 +350,18 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         phases,
         deferred,
         summary,
+    }
+}
+
+/// Durations in the JSON are whole seconds, as in the other documents.
+#[allow(clippy::ref_option, clippy::trivially_copy_pass_by_ref)]
+fn seconds<S: serde::Serializer>(
+    value: &Option<SignedDuration>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(duration) => serializer.serialize_i64(duration.as_secs()),
+        None => serializer.serialize_none(),
     }
 }
 

@@ -587,4 +587,13 @@ fn json_document_is_versioned() {
     assert_eq!(json["phases"][0]["items"][0]["name"], "flask");
     assert_eq!(json["phases"][0]["items"][0]["due"], "2026-10-02T00:00:00Z");
     assert_eq!(json["summary"]["overall_risk"], "high");
+    assert_eq!(json["phases"][0]["sla_seconds"], 86_400);
+    assert_eq!(
+        json["phases"][0]["items"][0]["overdue_by_seconds"],
+        (52 * 24 + 12) * 3600
+    );
+    assert_eq!(
+        json["phases"][0]["items"][1]["cooldown"]["min_age_seconds"],
+        86_400
+    );
 }

@@ -42,7 +42,8 @@ table{border-collapse:collapse;width:100%;min-width:560px}
 th,td{text-align:left;vertical-align:top;padding:6px 10px;border-bottom:1px solid #e6e9ee}
 th{background:#eef1f5;font-weight:600;white-space:nowrap}
 tr:last-child td{border-bottom:0}
-td.nowrap{white-space:nowrap}
+td.nowrap,span.nowrap{white-space:nowrap}
+td.path{overflow-wrap:anywhere;min-width:10em}
 .badge{display:inline-block;padding:0 .45em;border-radius:4px;font-size:.85em;font-weight:600;color:#fff;background:#6b7280;white-space:nowrap}
 .critical{background:#8b1a1a}.high{background:#c2410c}.medium{background:#a16207}.low{background:#2f6f3e}.unknown{background:#6b7280}
 .error{background:#b91c1c}.warning{background:#a16207}.note{background:#1f5fbf}
@@ -407,19 +408,20 @@ fn vulnerability_table(page: &mut Page, report: &AuditReport) {
                 page.raw("<a href=\"");
                 page.text(url);
                 page.raw("\">");
-                page.text(finding.id.as_str());
+                page.element("span", Some("nowrap"), finding.id.as_str());
                 page.raw("</a>");
             }
-            None => page.text(finding.id.as_str()),
+            None => page.element("span", Some("nowrap"), finding.id.as_str()),
         }
+        // Each id kept whole; a narrow column breaks between them, never inside one.
         if !finding.aliases.is_empty() {
-            let aliases: Vec<&str> = finding
-                .aliases
-                .iter()
-                .map(tend_model::AdvisoryId::as_str)
-                .collect();
             page.raw("<br><span class=\"muted\">");
-            page.text(&aliases.join(", "));
+            for (index, alias) in finding.aliases.iter().enumerate() {
+                if index > 0 {
+                    page.raw(", ");
+                }
+                page.element("span", Some("nowrap"), alias.as_str());
+            }
             page.raw("</span>");
         }
         page.raw("</td><td class=\"nowrap\">");
@@ -462,7 +464,7 @@ fn health(page: &mut Page, findings: &[Diagnostic], options: &DisplayOptions) {
             .then_with(|| a.location.cmp(&b.location))
             .then_with(|| a.package.cmp(&b.package))
     });
-    page.table_start(&["Severity", "Code", "Package", "Where", "Message"]);
+    page.table_start(&["Severity", "Code", "Package", "Message", "Where"]);
     for finding in sorted {
         let severity = finding.severity.to_string();
         page.raw("<tr><td>");
@@ -470,13 +472,6 @@ fn health(page: &mut Page, findings: &[Diagnostic], options: &DisplayOptions) {
         page.raw("</td>");
         page.cell_nowrap(&finding.code.to_string());
         page.cell_nowrap(finding.package.as_ref().map_or("", AsRef::as_ref));
-        page.cell_nowrap(
-            &finding
-                .location
-                .as_ref()
-                .map(|location| place(location, options))
-                .unwrap_or_default(),
-        );
         page.raw("<td>");
         page.text(&finding.message);
         for note in &finding.notes {
@@ -484,7 +479,18 @@ fn health(page: &mut Page, findings: &[Diagnostic], options: &DisplayOptions) {
             page.text(note);
             page.raw("</span>");
         }
-        page.raw("</td></tr>\n");
+        page.raw("</td>");
+        // Paths into a venv are long: they wrap anywhere rather than push the message away.
+        page.element(
+            "td",
+            Some("path"),
+            &finding
+                .location
+                .as_ref()
+                .map(|location| place(location, options))
+                .unwrap_or_default(),
+        );
+        page.raw("</tr>\n");
     }
     page.table_end();
     page.raw("</section>\n");

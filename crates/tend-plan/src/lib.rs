@@ -13,7 +13,8 @@
 //! - **Target.** The newest release the category's strategy allows
 //!   ([`UpdateStrategy::ceiling`]), never below the smallest version that fixes every open
 //!   advisory with a known fix. When the strategy allows no release that high, or the index
-//!   lists none, the package is deferred with what it would fix. Under `pin-major` a newer
+//!   lists none, the package is deferred with what it would fix; so is a vulnerable package
+//!   the outdated report did not compare, with the fixed version its advisories name. Under `pin-major` a newer
 //!   major release is listed as deferred too, with the advisories only it would fix.
 //! - **Cooldown.** An ordinary update proposes only releases at least the category's
 //!   `min-age` old; an update that fixes an open advisory uses `security-min-age` instead. A
@@ -269,6 +270,10 @@ pub enum DeferReason {
     FixBeyondStrategy { strategy: &'static str },
     /// The index lists no passing release that fixes the open advisories.
     FixNotOnIndex,
+    /// The package was not compared with an index (unknown to it, not cached offline, an
+    /// index error, a direct reference), so no release can be proposed; the advisory's fixed
+    /// version is shown.
+    NotCompared,
 }
 
 /// An update the plan does not make, and what it would fix.
@@ -317,6 +322,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
     for package in &input.outdated.packages {
         plan_package(input, package, &mut items, &mut deferred);
     }
+    not_compared(input, &mut deferred);
 
     let mut phases = Vec::new();
     let categories = input
@@ -493,6 +499,41 @@ fn plan_package(
                 deferred.push(defer(&newest.version, DeferReason::PinMajor, would_fix));
             }
         }
+    }
+}
+
+/// A vulnerable package the outdated report did not compare must not drop out of the plan
+/// silently: it is deferred with the fix the advisories name.
+fn not_compared(input: &PlanInput<'_>, deferred: &mut Vec<Deferred>) {
+    let mut seen: Vec<&PackageName> = Vec::new();
+    for vulnerable in &input.audit.vulnerable {
+        let name = &vulnerable.target.name;
+        let compared = input
+            .outdated
+            .packages
+            .iter()
+            .any(|package| &package.name == name);
+        if compared || seen.contains(&name) {
+            continue;
+        }
+        seen.push(name);
+        let Some(current) = vulnerable.target.version.pep440() else {
+            continue;
+        };
+        let (_, fixable) = fixable_advisories(input.audit, name);
+        let Some(fix) = fixable.iter().map(|a| a.fixed_in.clone()).max() else {
+            continue;
+        };
+        let category = input.categories.category_for(name, true).category;
+        deferred.push(Deferred {
+            name: name.clone(),
+            from: current.clone(),
+            change: ChangeKind::between(current, &fix),
+            to: fix,
+            category: category.name.clone(),
+            reason: DeferReason::NotCompared,
+            would_fix: fixable,
+        });
     }
 }
 

@@ -175,6 +175,9 @@ pub fn table(plan: &Plan) -> String {
                     format!("the fix is beyond strategy {strategy}")
                 }
                 DeferReason::FixNotOnIndex => "no release with the fix on the index".to_string(),
+                DeferReason::NotCompared => {
+                    "not compared with an index; the advisory names the fix".to_string()
+                }
             };
             let _ = writeln!(
                 out,

@@ -597,3 +597,74 @@ fn json_document_is_versioned() {
         86_400
     );
 }
+
+#[test]
+fn vulnerable_packages_without_a_proposal_are_deferred_not_dropped() {
+    let policy = policy(POLICY);
+    // requests: the index lists no fixed release; pyyaml: not compared with any index.
+    let outdated = outdated(vec![package(
+        "requests",
+        "2.31.0",
+        vec![release("2.31.1", "2026-10-01T00:00:00Z")],
+    )]);
+    let audit = audit(vec![
+        vulnerable(
+            "requests",
+            "2.31.0",
+            vec![finding(
+                "GHSA-9wx4-h78v-vm56",
+                SeverityRating::Medium,
+                "2.32.0",
+                "2026-11-20T00:00:00Z",
+            )],
+        ),
+        vulnerable(
+            "pyyaml",
+            "5.3",
+            vec![finding(
+                "GHSA-8q59-q68h-6hv4",
+                SeverityRating::Critical,
+                "5.4",
+                "2026-11-20T00:00:00Z",
+            )],
+        ),
+    ]);
+    let plan = plan(&PlanInput {
+        now: at(NOW),
+        categories: &policy.categories,
+        audit: &audit,
+        outdated: &outdated,
+    });
+    assert!(plan.phases.is_empty());
+    let deferred: Vec<(&str, String, &DeferReason, &str)> = plan
+        .deferred
+        .iter()
+        .map(|d| {
+            (
+                d.name.as_ref(),
+                d.to.to_string(),
+                &d.reason,
+                d.category.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        deferred,
+        vec![
+            (
+                "requests",
+                "2.32.0".to_string(),
+                &DeferReason::FixNotOnIndex,
+                "critical"
+            ),
+            (
+                "pyyaml",
+                "5.4".to_string(),
+                &DeferReason::NotCompared,
+                "critical"
+            ),
+        ]
+    );
+    assert_eq!(plan.summary.deferred, 2);
+    assert_eq!(plan.summary.overall_risk, None);
+}

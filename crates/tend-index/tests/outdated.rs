@@ -1109,3 +1109,43 @@ source = { git = "https://git.test/tool.git?rev=abc#abc" }
         ]
     );
 }
+
+/// The plan picks its own targets from `newer`: every passing release above the current one,
+/// oldest first, with its upload time; skipped ones (pre-release, yanked, too old a Python)
+/// are not in it, and the strategy does not narrow it.
+#[test]
+fn newer_lists_every_passing_release_oldest_first() {
+    let report = compare_demo(
+        "1.0",
+        page(vec![
+            wheel("0.9"),
+            wheel("1.0"),
+            wheel("1.0.1").uploaded(Some("2025-05-01T00:00:00Z")),
+            wheel("1.1").yanked(None),
+            wheel("1.2rc1"),
+            wheel("2.0").requires_python(">=4"),
+            wheel("2.1"),
+        ]),
+        &OutdatedOptions {
+            strategy: Strategy::Patch,
+            ..options()
+        },
+    );
+    let package = only(&report);
+    let newer: Vec<(String, Option<Timestamp>)> = package
+        .newer
+        .iter()
+        .map(|release| (release.version.to_string(), release.uploaded))
+        .collect();
+    assert_eq!(
+        newer,
+        vec![
+            ("1.0.1".to_string(), Some(timestamp("2025-05-01T00:00:00Z"))),
+            ("2.1".to_string(), Some(timestamp("2024-01-01T00:00:00Z"))),
+        ]
+    );
+    assert_eq!(shown(package.allowed.as_ref()), Some("1.0.1".to_string()));
+    // Not part of the JSON report.
+    let json = serde_json::to_value(package).unwrap();
+    assert!(json.get("newer").is_none(), "{json}");
+}

@@ -258,7 +258,7 @@ fn fix_text(fix: &Fix) -> String {
 }
 
 /// Why a package was not audited, in words; `limit` shortens messages from online sources.
-fn reason_text(reason: &NotAuditedReason, limit: Option<usize>) -> String {
+pub(crate) fn reason_text(reason: &NotAuditedReason, limit: Option<usize>) -> String {
     match reason {
         NotAuditedReason::Unpinned { specifier } if specifier.trim().is_empty() => {
             "unpinned, allows any version".to_string()

@@ -8,11 +8,10 @@
 
 use std::fmt::Write as _;
 
-use tend_model::jiff::tz::TimeZone;
-use tend_model::jiff::{Timestamp, Unit};
+use tend_model::jiff::Timestamp;
 use tend_model::{
-    AuditReport, ChangeKind, Diagnostic, Fix, Inventory, NotAuditedReason, NotCheckedReason,
-    OutdatedPackage, OutdatedReport, ReleaseInfo, SeverityRating,
+    AuditReport, ChangeKind, Diagnostic, Fix, Inventory, OutdatedPackage, OutdatedReport,
+    SeverityRating,
 };
 
 use crate::scan::{AuditStage, OutdatedStage, ScanSummary};
@@ -510,7 +509,7 @@ fn outdated_section(page: &mut Page, outdated: OutdatedStage<'_>) {
     let mut packages: Vec<&OutdatedPackage> = report
         .packages
         .iter()
-        .filter(|package| package.is_outdated() || yanked(package))
+        .filter(|package| package.is_outdated() || crate::outdated::is_yanked(package))
         .collect();
     packages.sort_by(|a, b| {
         b.change
@@ -550,13 +549,6 @@ fn outdated_section(page: &mut Page, outdated: OutdatedStage<'_>) {
     page.raw("</section>\n");
 }
 
-fn yanked(package: &OutdatedPackage) -> bool {
-    package
-        .current_release
-        .as_ref()
-        .is_some_and(|release| release.yanked)
-}
-
 fn outdated_table(page: &mut Page, report: &OutdatedReport, packages: &[&OutdatedPackage]) {
     let notes: Vec<String> = packages
         .iter()
@@ -593,7 +585,10 @@ fn outdated_table(page: &mut Page, report: &OutdatedReport, packages: &[&Outdate
         }
         page.raw("</td>");
         page.cell_nowrap(&package.behind.to_string());
-        page.cell_nowrap(&age(package.latest.as_ref(), report.generated));
+        page.cell_nowrap(&crate::outdated::release_age(
+            package.latest.as_ref(),
+            report.generated,
+        ));
         if with_notes {
             page.cell(note);
         }
@@ -620,29 +615,6 @@ fn outdated_notes(package: &OutdatedPackage) -> String {
     notes.join("; ")
 }
 
-/// `2y 3mo`, `4mo`, `12d`, `5h`: how long before `now` a release was uploaded; `-` unknown.
-fn age(release: Option<&ReleaseInfo>, now: Timestamp) -> String {
-    let Some(uploaded) = release.and_then(|release| release.uploaded) else {
-        return "-".to_string();
-    };
-    if now <= uploaded {
-        return "today".to_string();
-    }
-    let start = uploaded.to_zoned_datetime(TimeZone::UTC);
-    let end = now.to_zoned_datetime(TimeZone::UTC);
-    let Ok(span) = start.until((Unit::Year, &end)) else {
-        return "-".to_string();
-    };
-    let (years, months, days) = (span.get_years(), span.get_months(), span.get_days());
-    match (years, months, days) {
-        (0, 0, 0) => "today".to_string(),
-        (0, 0, days) => format!("{days}d"),
-        (0, months, _) => format!("{months}mo"),
-        (years, 0, _) => format!("{years}y"),
-        (years, months, _) => format!("{years}y {months}mo"),
-    }
-}
-
 fn not_covered(
     page: &mut Page,
     audit: AuditStage<'_>,
@@ -656,7 +628,7 @@ fn not_covered(
             rows.push((
                 "not audited",
                 package.name.to_string(),
-                not_audited_text(&package.reason),
+                crate::audit::reason_text(&package.reason, None),
                 package
                     .location
                     .as_ref()
@@ -670,7 +642,7 @@ fn not_covered(
             rows.push((
                 "not checked",
                 package.name.to_string(),
-                not_checked_text(&package.reason),
+                crate::outdated::reason_text(&package.reason, None),
                 String::new(),
             ));
         }
@@ -694,36 +666,6 @@ fn not_covered(
         page.table_end();
     }
     page.raw("</section>\n");
-}
-
-fn not_audited_text(reason: &NotAuditedReason) -> String {
-    match reason {
-        NotAuditedReason::Unpinned { specifier } if specifier.trim().is_empty() => {
-            "unpinned, allows any version".to_string()
-        }
-        NotAuditedReason::Unpinned { specifier } => format!("unpinned, allows {specifier}"),
-        NotAuditedReason::NoVersion => "no version (declared by URL or path)".to_string(),
-        NotAuditedReason::InvalidVersion { version } => {
-            format!("invalid version {version} (not PEP 440, listed by no advisory)")
-        }
-        NotAuditedReason::SourceUnreachable { message } => {
-            format!("advisory source unreachable: {}", one_line(message))
-        }
-    }
-}
-
-fn not_checked_text(reason: &NotCheckedReason) -> String {
-    match reason {
-        NotCheckedReason::DirectReference { url } => {
-            format!("from {url}, not from an index (editable, URL, path or VCS)")
-        }
-        NotCheckedReason::IndexError { index, message } => {
-            format!("index error at {index}: {}", one_line(message))
-        }
-        NotCheckedReason::NotCached { index } => {
-            format!("not in the cache for {index} (--offline)")
-        }
-    }
 }
 
 fn footer(page: &mut Page, audit: AuditStage<'_>, outdated: OutdatedStage<'_>) {

@@ -184,7 +184,7 @@ impl OutdatedSummary {
 }
 
 /// The current release is on the index and yanked.
-fn is_yanked(package: &OutdatedPackage) -> bool {
+pub(crate) fn is_yanked(package: &OutdatedPackage) -> bool {
     package
         .current_release
         .as_ref()
@@ -305,7 +305,7 @@ fn origins_vary<'a>(mut origins: impl Iterator<Item = &'a CurrentOrigin>) -> boo
 }
 
 /// Why a package was not compared, in words; `limit` shortens an index's error message.
-fn reason_text(reason: &NotCheckedReason, limit: Option<usize>) -> String {
+pub(crate) fn reason_text(reason: &NotCheckedReason, limit: Option<usize>) -> String {
     match reason {
         NotCheckedReason::DirectReference { url } => {
             format!("from {url}, not from an index (editable, URL, path or VCS)")
@@ -325,7 +325,7 @@ fn reason_text(reason: &NotCheckedReason, limit: Option<usize>) -> String {
 
 /// `2y 3mo`, `4mo`, `12d`, `5h`, `25m`: how long ago a release was uploaded, in calendar units
 /// (UTC), the largest one or two. `-` when the index gave no upload time.
-fn release_age(release: Option<&ReleaseInfo>, now: Timestamp) -> String {
+pub(crate) fn release_age(release: Option<&ReleaseInfo>, now: Timestamp) -> String {
     match release.and_then(|release| release.uploaded) {
         Some(uploaded) => calendar_age(uploaded, now),
         None => "-".to_string(),

@@ -195,3 +195,28 @@ fn plan_table_and_json_of_a_pinned_project() {
     assert_eq!(json["deferred"][0]["name"], "gamma-lib");
     assert_eq!(json["summary"]["overdue"], 2);
 }
+
+#[test]
+fn plan_exit_codes() {
+    let context = TestContext::new();
+    project(&context);
+    let server = index();
+    // Without categories every package is in `other`, which has no SLA: nothing is overdue.
+    fs_err::write(
+        context.project().join("tend.toml"),
+        "[advisories]\nsources = [\"advisories\"]\n",
+    )
+    .unwrap();
+    let json = run_json(&mut plan(&context, &server, &["--format", "json"]), 0);
+    assert_eq!(json["summary"]["items"], 4);
+    assert_eq!(json["summary"]["overdue"], 0);
+    assert!(json["phases"][0]["items"][0].get("due").is_none());
+
+    // Bad input: exit 2, naming what was wrong.
+    let output = plan(&context, &server, &[])
+        .env("TEND_NOW", "yesterday")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("TEND_NOW"));
+}

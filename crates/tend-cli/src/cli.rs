@@ -45,6 +45,9 @@ pub enum Command {
     /// Plan the updates: per category, in priority order, each with its target, the advisories
     /// it fixes, its due date, risk and the command that applies it; deferred updates; a summary.
     Plan(PlanArgs),
+    /// Record who approved a saved plan (`tend plan --save`), after checking that its inputs
+    /// (environment, pins, advisories, index data) are still what the plan was made from.
+    Approve(ApproveArgs),
     /// Write a commented starting policy: `tend.toml` in the project, or the file `--config`
     /// names.
     Init(InitArgs),
@@ -525,4 +528,36 @@ pub struct PlanArgs {
     /// Write the output to this file instead of standard output (replaced atomically).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// Record the plan and the fingerprint of its inputs in the history store, for
+    /// `tend approve`.
+    #[arg(long)]
+    pub save: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ApproveArgs {
+    /// The saved plan's number, as `tend plan --save` printed it.
+    #[arg(value_name = "PLAN")]
+    pub plan: i64,
+
+    /// Who approves the plan.
+    #[arg(long, value_name = "NAME")]
+    pub by: String,
+
+    /// Why, or on what condition.
+    #[arg(long, value_name = "TEXT")]
+    pub comment: Option<String>,
+
+    /// The project and the sources to read, as given to `tend plan` [default: the saved
+    /// plan's project].
+    #[command(flatten)]
+    pub project: ProjectArgs,
+
+    #[command(flatten)]
+    pub index: IndexArgs,
+
+    /// Answer from the index cache alone, whatever its age.
+    #[arg(long)]
+    pub offline: bool,
 }

@@ -1,6 +1,7 @@
 //! One module per subcommand: each calls the libraries and picks a renderer.
 
 mod advisory_data;
+mod approve;
 mod audit;
 mod check;
 mod db;
@@ -28,7 +29,8 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Scan(args) => scan::run(&args, config, cache_dir, cli.store.as_deref()),
         Command::Audit(args) => audit::run(&args, config, cache_dir),
         Command::Outdated(args) => outdated::run(&args, config, cache_dir),
-        Command::Plan(args) => plan::run(&args, config, cache_dir),
+        Command::Plan(args) => plan::run(&args, config, cache_dir, cli.store.as_deref()),
+        Command::Approve(args) => approve::run(&args, config, cache_dir, cli.store.as_deref()),
         Command::Init(args) => init::run(&args, config),
         Command::History(args) => history::run(&args, cli.store.as_deref()),
         Command::Db { command } => match command {

@@ -118,9 +118,15 @@ fn tend_with_store(context: &TestContext, args: &[&str]) -> Command {
     command
 }
 
-/// `tend plan --save`; returns the saved plan's id from the message on standard error.
+/// `tend plan --save` without the project's environment.
 fn save(context: &TestContext, server: &TestServer) -> i64 {
-    let output = tend_with_store(context, &["plan", "--save", "--no-environment"])
+    save_with(context, server, &["--no-environment"])
+}
+
+/// `tend plan --save`; returns the saved plan's id from the message on standard error.
+fn save_with(context: &TestContext, server: &TestServer, flags: &[&str]) -> i64 {
+    let output = tend_with_store(context, &["plan", "--save"])
+        .args(flags)
         .arg("--index-url")
         .arg(server.url_for("/simple/"))
         .arg(context.project())
@@ -147,24 +153,21 @@ fn save(context: &TestContext, server: &TestServer) -> i64 {
 
 /// `tend approve ID --by alice` with the plan's own flags, answering from the index cache.
 fn approve(context: &TestContext, server: &TestServer, id: i64, extra: &[&str]) -> Output {
-    tend_with_store(
-        context,
-        &[
-            "approve",
-            &id.to_string(),
-            "--by",
-            "alice",
-            "--no-environment",
-        ],
-    )
-    .arg("--index-url")
-    .arg(server.url_for("/simple/"))
-    .arg("--offline")
-    .args(extra)
-    .arg(context.project())
-    .env("TEND_NOW", APPROVED)
-    .output()
-    .unwrap()
+    let mut flags = vec!["--no-environment"];
+    flags.extend_from_slice(extra);
+    approve_with(context, server, id, &flags)
+}
+
+fn approve_with(context: &TestContext, server: &TestServer, id: i64, flags: &[&str]) -> Output {
+    tend_with_store(context, &["approve", &id.to_string(), "--by", "alice"])
+        .arg("--index-url")
+        .arg(server.url_for("/simple/"))
+        .arg("--offline")
+        .args(flags)
+        .arg(context.project())
+        .env("TEND_NOW", APPROVED)
+        .output()
+        .unwrap()
 }
 
 fn show(context: &TestContext, id: i64) -> Value {
@@ -233,7 +236,17 @@ fn save_then_approve_records_who_and_when() {
 }
 
 fn assert_refused(context: &TestContext, server: &TestServer, id: i64, expected: &str) {
-    let output = approve(context, server, id, &[]);
+    assert_refused_with(context, server, id, &["--no-environment"], expected);
+}
+
+fn assert_refused_with(
+    context: &TestContext,
+    server: &TestServer,
+    id: i64,
+    flags: &[&str],
+    expected: &str,
+) {
+    let output = approve_with(context, server, id, flags);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("was not approved"), "{stderr}");
@@ -242,6 +255,27 @@ fn assert_refused(context: &TestContext, server: &TestServer, id: i64, expected:
         "expected `{expected}` in:\n{stderr}"
     );
     assert_eq!(show(context, id)["approvals"], json!([]));
+}
+
+#[test]
+fn a_changed_environment_is_refused() {
+    let mut context = TestContext::new();
+    project(&context);
+    let server = index();
+    let venv = context.create_venv();
+    let installed = venv.install_egg_info("alpha", "1.0.0", &[]);
+    let id = save_with(&context, &server, &[]);
+
+    // Someone upgrades alpha in place after the plan was saved.
+    fs_err::remove_dir_all(installed).unwrap();
+    venv.install_egg_info("alpha", "1.1.0", &[]);
+    assert_refused_with(
+        &context,
+        &server,
+        id,
+        &[],
+        "the environment changed: alpha 1.0.0 -> 1.1.0",
+    );
 }
 
 #[test]

@@ -10,10 +10,10 @@ mod common;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use common::{run_json, tend};
+use common::{run_json, simple_page, tend};
 use serde_json::{json, Value};
 use tend_store::{NewRun, RunKind, RunStatus, SqliteStore, Store};
-use tend_test::http::{Resource, Routes, TestServer};
+use tend_test::http::{Routes, TestServer};
 use tend_test::TestContext;
 
 const SAVED: &str = "2026-11-23T12:00:00Z";
@@ -43,38 +43,12 @@ affected:
     events: [{introduced: "0"}, {fixed: 1.0.1}]
 "#;
 
-/// A PEP 691 page: one wheel per release.
-fn page(project: &str, releases: &[(&str, &str)]) -> Resource {
-    let files: Vec<Value> = releases
-        .iter()
-        .map(|(version, uploaded)| {
-            let name = format!("{project}-{version}-py3-none-any.whl");
-            json!({
-                "filename": name,
-                "url": format!("../../files/{name}"),
-                "hashes": {"sha256": "0".repeat(64)},
-                "upload-time": uploaded,
-            })
-        })
-        .collect();
-    let versions: Vec<&str> = releases.iter().map(|(version, _)| *version).collect();
-    let body = json!({
-        "meta": {"api-version": "1.1"},
-        "name": project,
-        "files": files,
-        "versions": versions,
-    });
-    Resource::new(body.to_string())
-        .content_type("application/vnd.pypi.simple.v1+json")
-        .cache_control("max-age=600")
-}
-
 fn index() -> TestServer {
     TestServer::start(
         Routes::new()
             .route(
                 "/simple/alpha/",
-                page(
+                simple_page(
                     "alpha",
                     &[
                         ("1.0.0", "2025-06-01T08:00:00Z"),
@@ -84,7 +58,7 @@ fn index() -> TestServer {
             )
             .route(
                 "/simple/beta/",
-                page(
+                simple_page(
                     "beta",
                     &[
                         ("1.0.0", "2025-06-01T08:00:00Z"),

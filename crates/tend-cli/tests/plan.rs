@@ -8,9 +8,9 @@ mod common;
 
 use std::process::Command;
 
-use common::{run_json, tend};
-use serde_json::{json, Value};
-use tend_test::http::{Resource, Routes, TestServer};
+use common::{run_json, simple_page, tend};
+
+use tend_test::http::{Routes, TestServer};
 use tend_test::TestContext;
 
 const NOW: &str = "2026-11-23T12:00:00Z";
@@ -54,32 +54,6 @@ strategy = "patch"
 min-age = "14d"
 "#;
 
-/// A PEP 691 page: `(version, upload time)` per release, one wheel each.
-fn page(project: &str, releases: &[(&str, &str)]) -> Resource {
-    let files: Vec<Value> = releases
-        .iter()
-        .map(|(version, uploaded)| {
-            let name = format!("{}-{version}-py3-none-any.whl", project.replace('-', "_"));
-            json!({
-                "filename": name,
-                "url": format!("../../files/{name}"),
-                "hashes": {"sha256": "0".repeat(64)},
-                "upload-time": uploaded,
-            })
-        })
-        .collect();
-    let versions: Vec<&str> = releases.iter().map(|(version, _)| *version).collect();
-    let body = json!({
-        "meta": {"api-version": "1.1"},
-        "name": project,
-        "files": files,
-        "versions": versions,
-    });
-    Resource::new(body.to_string())
-        .content_type("application/vnd.pypi.simple.v1+json")
-        .cache_control("max-age=600")
-}
-
 fn index() -> TestServer {
     TestServer::start(
         Routes::new()
@@ -87,7 +61,7 @@ fn index() -> TestServer {
             // 1.2.0 is not; 2.0.0 is beyond `minor`.
             .route(
                 "/simple/alpha/",
-                page(
+                simple_page(
                     "alpha",
                     &[
                         ("1.0.0", "2025-06-01T08:00:00Z"),
@@ -100,7 +74,7 @@ fn index() -> TestServer {
             // Critical by name: 1.1.0 is inside the 7 day min-age, so 1.0.1.
             .route(
                 "/simple/beta/",
-                page(
+                simple_page(
                     "beta",
                     &[
                         ("1.0.0", "2025-06-01T08:00:00Z"),
@@ -112,7 +86,7 @@ fn index() -> TestServer {
             // Standard by glob, pin-major: 3.0.1 planned, 4.0.0 deferred.
             .route(
                 "/simple/gamma-lib/",
-                page(
+                simple_page(
                     "gamma-lib",
                     &[
                         ("3.0.0", "2025-06-01T08:00:00Z"),
@@ -124,7 +98,7 @@ fn index() -> TestServer {
             // Fallback, 14 day min-age: held.
             .route(
                 "/simple/delta/",
-                page(
+                simple_page(
                     "delta",
                     &[
                         ("0.1.0", "2025-06-01T08:00:00Z"),

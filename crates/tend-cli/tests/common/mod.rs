@@ -73,3 +73,29 @@ pub fn parse_freeze(freeze: &str) -> BTreeSet<(String, String)> {
     }
     pairs
 }
+
+/// A PEP 691 project page served with `max-age=600`: one wheel per `(version, upload time)`.
+pub fn simple_page(project: &str, releases: &[(&str, &str)]) -> tend_test::http::Resource {
+    let files: Vec<serde_json::Value> = releases
+        .iter()
+        .map(|(version, uploaded)| {
+            let name = format!("{}-{version}-py3-none-any.whl", project.replace('-', "_"));
+            serde_json::json!({
+                "filename": name,
+                "url": format!("../../files/{name}"),
+                "hashes": {"sha256": "0".repeat(64)},
+                "upload-time": uploaded,
+            })
+        })
+        .collect();
+    let versions: Vec<&str> = releases.iter().map(|(version, _)| *version).collect();
+    let body = serde_json::json!({
+        "meta": {"api-version": "1.1"},
+        "name": project,
+        "files": files,
+        "versions": versions,
+    });
+    tend_test::http::Resource::new(body.to_string())
+        .content_type("application/vnd.pypi.simple.v1+json")
+        .cache_control("max-age=600")
+}

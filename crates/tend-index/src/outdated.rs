@@ -525,18 +525,6 @@ fn count(skipped: &mut Skipped, rule: Rule) {
     }
 }
 
-/// The strategy lets `current` move to `version`.
-fn permits(strategy: Strategy, current: &Version, version: &Version) -> bool {
-    let segment = |version: &Version, index: usize| version.release().get(index).copied();
-    let same =
-        |index: usize| segment(current, index).unwrap_or(0) == segment(version, index).unwrap_or(0);
-    match strategy {
-        Strategy::Patch => current.epoch() == version.epoch() && same(0) && same(1),
-        Strategy::Minor => current.epoch() == version.epoch() && same(0),
-        Strategy::Major => true,
-    }
-}
-
 fn release_info(release: &Release) -> ReleaseInfo {
     ReleaseInfo {
         version: release.version.clone(),
@@ -580,7 +568,7 @@ fn evaluate(
                 behind += 1;
             }
             newer_passing.push(release_info(&candidate.release));
-            if allowed.is_none() && permits(options.strategy, current, version) {
+            if allowed.is_none() && options.strategy.permits(current, version) {
                 allowed = Some(candidate);
             }
         }

@@ -23,6 +23,20 @@ pub enum Strategy {
 }
 
 impl Strategy {
+    /// The strategy lets `current` move to `candidate`: patch keeps the epoch and the first two
+    /// release segments, minor the epoch and the first, major anything (missing segments
+    /// count as 0).
+    pub fn permits(self, current: &Version, candidate: &Version) -> bool {
+        let segment =
+            |version: &Version, index: usize| version.release().get(index).copied().unwrap_or(0);
+        let same = |index: usize| segment(current, index) == segment(candidate, index);
+        match self {
+            Self::Patch => current.epoch() == candidate.epoch() && same(0) && same(1),
+            Self::Minor => current.epoch() == candidate.epoch() && same(0),
+            Self::Major => true,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Patch => "patch",
@@ -259,6 +273,19 @@ mod tests {
 
     fn change(from: &str, to: &str) -> ChangeKind {
         ChangeKind::between(&from.parse().unwrap(), &to.parse().unwrap())
+    }
+
+    #[test]
+    fn strategies_permit_by_leading_segments() {
+        let version = |text: &str| -> Version { text.parse().unwrap() };
+        let current = version("1.4.2");
+        assert!(Strategy::Patch.permits(&current, &version("1.4.9")));
+        assert!(!Strategy::Patch.permits(&current, &version("1.5.0")));
+        assert!(Strategy::Minor.permits(&current, &version("1.9")));
+        assert!(!Strategy::Minor.permits(&current, &version("2.0")));
+        assert!(!Strategy::Minor.permits(&current, &version("1!1.5")));
+        assert!(Strategy::Major.permits(&current, &version("3.0")));
+        assert!(Strategy::Patch.permits(&version("1.4"), &version("1.4.0.1")));
     }
 
     #[test]

@@ -38,7 +38,7 @@ use pep440_rs::Version;
 use serde::Serialize;
 use tend_model::{
     AdvisoryId, AuditReport, ChangeKind, Fix, OutdatedPackage, OutdatedReport, PackageName,
-    ReleaseInfo, SeverityRating, Strategy,
+    ReleaseInfo, SeverityRating,
 };
 use tend_policy::{Categories, Category, MatchReason, UpdateStrategy};
 
@@ -403,18 +403,6 @@ fn fixable_advisories(audit: &AuditReport, name: &PackageName) -> (bool, Vec<Adv
     (open, found)
 }
 
-/// The strategy lets `current` move to `version` (epoch and leading segments kept).
-fn permits(strategy: Strategy, current: &Version, version: &Version) -> bool {
-    let segment = |version: &Version, index: usize| version.release().get(index).copied();
-    let same =
-        |index: usize| segment(current, index).unwrap_or(0) == segment(version, index).unwrap_or(0);
-    match strategy {
-        Strategy::Patch => current.epoch() == version.epoch() && same(0) && same(1),
-        Strategy::Minor => current.epoch() == version.epoch() && same(0),
-        Strategy::Major => true,
-    }
-}
-
 fn old_enough(release: &ReleaseInfo, min_age: Option<SignedDuration>, now: Timestamp) -> bool {
     match min_age {
         None => true,
@@ -460,7 +448,7 @@ fn plan_package(
     let allowed: Vec<&ReleaseInfo> = package
         .newer
         .iter()
-        .filter(|release| permits(ceiling, current, &release.version))
+        .filter(|release| ceiling.permits(current, &release.version))
         .filter(|release| minimal_fix.is_none_or(|fix| release.version >= *fix))
         .collect();
 

@@ -46,6 +46,27 @@ pub fn load(
     }
 }
 
+/// The audit stage of `tend scan` and `tend plan`: offline, from the policy's sources and the
+/// local database. `None` when there is neither, so that the caller can say what it lacks and
+/// go on with its other stages.
+pub fn audit_offline(
+    settings: &crate::settings::ProjectSettings,
+    inventory: &tend_model::Inventory,
+    cache_dir: &Path,
+    now: jiff::Timestamp,
+) -> Result<Option<tend_model::AuditReport>> {
+    let targets = tend_advisory::select_targets(inventory);
+    match load_local(&[], &settings.policy, cache_dir, &targets.names(), now) {
+        Ok(data) => Ok(Some(tend_advisory::audit(
+            targets,
+            &data,
+            &super::audit::audit_options(settings, now),
+        ))),
+        Err(error) if error.downcast_ref::<NoDatabase>().is_some() => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
 /// `--advisories` paths when given; otherwise the policy's sources and the local database.
 pub fn load_local(
     paths: &[PathBuf],

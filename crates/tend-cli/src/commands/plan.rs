@@ -14,7 +14,6 @@ use tend_http::CacheMode;
 use tend_model::{AuditReport, Inventory, OutdatedReport, Strategy};
 use tend_store::{NewRun, RunId, RunStatus, SqliteStore, Store};
 
-use super::advisory_data::NoDatabase;
 use crate::cli::{Format, IndexArgs, PlanArgs, ProjectArgs};
 use crate::diagnostics::{print_warnings, ExitStatus};
 use crate::settings::ProjectSettings;
@@ -79,27 +78,15 @@ pub fn compute(
     let inventory = tend_inventory::load(&settings.inventory)?;
     let cache_dir = crate::settings::cache_dir(cache_dir)?;
 
-    let targets = tend_advisory::select_targets(&inventory);
-    let audit = match super::advisory_data::load_local(
-        &[],
-        &settings.policy,
-        &cache_dir,
-        &targets.names(),
-        now,
-    ) {
-        Ok(data) => {
-            tend_advisory::audit(targets, &data, &super::audit::audit_options(&settings, now))
-        }
-        // A plan without advisories still schedules ordinary updates; it says what it lacks.
-        Err(error) if error.downcast_ref::<NoDatabase>().is_some() => {
+    // A plan without advisories still schedules ordinary updates; it says what it lacks.
+    let audit = super::advisory_data::audit_offline(&settings, &inventory, &cache_dir, now)?
+        .unwrap_or_else(|| {
             eprintln!(
                 "warning: no advisory database, so the plan knows no advisories; run `tend db \
                  update` (or set `advisories.sources`)"
             );
             empty_audit(now)
-        }
-        Err(error) => return Err(error),
-    };
+        });
 
     let cache_mode = if source.offline {
         CacheMode::Offline

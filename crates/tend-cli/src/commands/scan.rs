@@ -5,7 +5,6 @@ use tend_http::CacheMode;
 use tend_model::{OutdatedReport, Strategy};
 use tend_report::{AuditStage, OutdatedStage, ScanSummary};
 
-use super::advisory_data::NoDatabase;
 use crate::cli::FailOn;
 use crate::cli::{IndexArgs, ScanArgs, ScanFormat};
 use crate::diagnostics::{print_warnings, ExitStatus};
@@ -28,22 +27,7 @@ pub fn run(
     // The advisory stage runs offline, from the policy's sources and the local database; with
     // neither, the scan says so rather than failing: the other stages still have news.
     let cache_dir = crate::settings::cache_dir(cache_dir)?;
-    let targets = tend_advisory::select_targets(&inventory);
-    let audit = match super::advisory_data::load_local(
-        &[],
-        &settings.policy,
-        &cache_dir,
-        &targets.names(),
-        now,
-    ) {
-        Ok(data) => Some(tend_advisory::audit(
-            targets,
-            &data,
-            &super::audit::audit_options(&settings, now),
-        )),
-        Err(error) if error.downcast_ref::<NoDatabase>().is_some() => None,
-        Err(error) => return Err(error),
-    };
+    let audit = super::advisory_data::audit_offline(&settings, &inventory, &cache_dir, now)?;
     let stage = match &audit {
         Some(report) => AuditStage::Ran { report, now },
         None => AuditStage::NotRun {

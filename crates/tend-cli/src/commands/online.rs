@@ -60,13 +60,20 @@ pub fn parse_url(flag: &str, text: &str) -> Result<Url> {
 pub fn client(cache_dir: Option<&Path>, offline: bool, now: jiff::Timestamp) -> Result<HttpClient> {
     let mut options = ClientOptions::default();
     options.cache_dir = cache_dir.map(Path::to_path_buf);
-    options.cache_mode = if offline {
-        CacheMode::Offline
-    } else {
-        CacheMode::Normal
-    };
+    options.cache_mode = cache_mode(offline, false);
     options.clock = Clock::fixed(now);
     HttpClient::new(options).context("could not set up the HTTP client")
+}
+
+/// The cache mode `--offline` and `--refresh` ask for (clap keeps them apart).
+pub fn cache_mode(offline: bool, refresh: bool) -> CacheMode {
+    if offline {
+        CacheMode::Offline
+    } else if refresh {
+        CacheMode::Refresh
+    } else {
+        CacheMode::Normal
+    }
 }
 
 /// One thread is enough: the work is waiting on the network, and the client bounds how many

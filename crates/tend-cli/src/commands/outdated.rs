@@ -46,13 +46,7 @@ pub fn run(
     let now = crate::settings::now()?;
     let inventory = tend_inventory::load(&settings.inventory)?;
     let cache_dir = crate::settings::cache_dir(cache_dir)?;
-    let cache_mode = if args.offline {
-        CacheMode::Offline
-    } else if args.refresh {
-        CacheMode::Refresh
-    } else {
-        CacheMode::Normal
-    };
+    let cache_mode = super::online::cache_mode(args.offline, args.refresh);
     let report = check(
         &settings,
         &inventory,

@@ -10,7 +10,6 @@ use std::path::Path;
 
 use anyhow::Result;
 use sha2::{Digest as _, Sha256};
-use tend_http::CacheMode;
 use tend_model::{AuditReport, Inventory, OutdatedReport, Strategy};
 use tend_store::{NewRun, RunId, RunStatus, SqliteStore, Store};
 
@@ -88,13 +87,7 @@ pub fn compute(
             empty_audit(now)
         });
 
-    let cache_mode = if source.offline {
-        CacheMode::Offline
-    } else if source.refresh {
-        CacheMode::Refresh
-    } else {
-        CacheMode::Normal
-    };
+    let cache_mode = super::online::cache_mode(source.offline, source.refresh);
     // No strategy and no minimum age here: the plan applies each category's own.
     let outdated = super::outdated::check(
         &settings,

@@ -91,9 +91,7 @@ impl SqliteStore {
         // WAL lets `tend history` read while another process writes; the setting is kept in
         // the file, so only the first open changes it. This is also the first statement that
         // reads the file, so a file that is not a database fails here.
-        let _mode: String = connection
-            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
-            .map_err(&failed)?;
+        enable_wal(&connection).map_err(&failed)?;
         connection
             .execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
             .map_err(&failed)?;
@@ -396,6 +394,31 @@ impl Store for SqliteStore {
         let id = transaction.last_insert_rowid();
         transaction.commit().map_err(&failed)?;
         Ok(ApprovalId(id))
+    }
+}
+
+/// Switches the file to WAL unless it is already. Changing the journal mode needs the file to
+/// itself, and SQLite answers `SQLITE_BUSY` at once, without the busy handler, when another
+/// connection is using it (two tend processes opening a new store together): so wait here, up
+/// to the busy timeout, as every other statement does.
+fn enable_wal(connection: &Connection) -> rusqlite::Result<()> {
+    let mode: String = connection.query_row("PRAGMA journal_mode", [], |row| row.get(0))?;
+    if mode.eq_ignore_ascii_case("wal") {
+        return Ok(());
+    }
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        match connection.query_row("PRAGMA journal_mode = WAL", [], |row| {
+            row.get::<_, String>(0)
+        }) {
+            Err(rusqlite::Error::SqliteFailure(error, _))
+                if error.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            result => return result.map(drop),
+        }
     }
 }
 

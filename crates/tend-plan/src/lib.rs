@@ -16,6 +16,10 @@
 //!   lists none, the package is deferred with what it would fix; so is a vulnerable package
 //!   the outdated report did not compare, with the fixed version its advisories name. Under `pin-major` a newer
 //!   major release is listed as deferred too, with the advisories only it would fix.
+//! - **Minimal fix.** A category written `target = "minimal-fix"` moves a security update to
+//!   the smallest allowed release that fixes every open advisory (and passes the cooldown)
+//!   instead of the newest; updates that fix nothing are unaffected. Each item says which
+//!   target rule chose its version.
 //! - **Cooldown.** An ordinary update proposes only releases at least the category's
 //!   `min-age` old; an update that fixes an open advisory uses `security-min-age` instead. A
 //!   release with no upload time never passes a minimum age. When no allowed release is old
@@ -26,6 +30,10 @@
 //!   long. With no start or no SLA there is no due date (and the item says so).
 //! - **Risk.** Patch (or smaller) change: low; minor: medium; major: high. An update that
 //!   fixes an advisory is one level higher (at most critical): it is both urgent and a change.
+//! - **Pre-flight.** [`plan`] does not resolve anything: the caller resolves the proposed
+//!   set (with uv) and records the outcome with [`Plan::set_preflight`]; an item that cannot
+//!   be resolved with the rest is moved to the deferred list by [`Plan::hold_back`], with the
+//!   resolver's conflict as the reason.
 //! - **Command.** `uv pip install 'name==version'`, the installer the rest of the update
 //!   stage uses.
 
@@ -40,7 +48,7 @@ use tend_model::{
     AdvisoryId, AuditReport, ChangeKind, Fix, OutdatedPackage, OutdatedReport, PackageName,
     ReleaseInfo, SeverityRating,
 };
-use tend_policy::{Categories, Category, MatchReason, UpdateStrategy};
+use tend_policy::{Categories, Category, MatchReason, Target, UpdateStrategy};
 
 pub use render::{json_text, table};
 
@@ -65,7 +73,33 @@ pub struct Plan {
     pub installer: &'static str,
     pub phases: Vec<Phase>,
     pub deferred: Vec<Deferred>,
+    /// Whether the proposed set resolves together.
+    pub preflight: Preflight,
     pub summary: Summary,
+}
+
+/// The pre-flight resolution check of the items to apply now (held items are not applied, so
+/// not resolved).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub enum Preflight {
+    /// Not checked; `reason` says why (no resolver, turned off, no items, an error that is not
+    /// a conflict).
+    NotRun { reason: String },
+    /// Every item to apply now resolved together with the project's other requirements.
+    Passed {
+        /// The resolver and its version, e.g. `uv 0.9.7`.
+        resolver: String,
+        /// How many items were resolved.
+        items: usize,
+    },
+    /// Some items could not be resolved with the rest; they are deferred with reason
+    /// [`DeferReason::Conflict`], and the others resolved together.
+    HeldBack {
+        resolver: String,
+        items: usize,
+        held_back: Vec<PackageName>,
+    },
 }
 
 /// The updates of one category.
@@ -101,6 +135,9 @@ pub struct Item {
         serialize_with = "seconds"
     )]
     pub overdue_by: Option<SignedDuration>,
+    /// Which target rule chose `to`: `newest` or `minimal-fix` (the category's `target`,
+    /// which applies to security updates only).
+    pub target: &'static str,
     pub cooldown: Cooldown,
     pub risk: Risk,
     pub command: String,
@@ -274,6 +311,9 @@ pub enum DeferReason {
     /// index error, a direct reference), so no release can be proposed; the advisory's fixed
     /// version is shown.
     NotCompared,
+    /// The pre-flight resolution could not install this update together with the rest of the
+    /// plan and the project's requirements; `conflict` is the resolver's explanation.
+    Conflict { conflict: String },
 }
 
 /// An update the plan does not make, and what it would fix.
@@ -355,7 +395,69 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         installer: INSTALLER,
         phases,
         deferred,
+        preflight: Preflight::NotRun {
+            reason: "not checked".to_string(),
+        },
         summary,
+    }
+}
+
+impl Plan {
+    /// The items to apply now, in phase order: every item whose cooldown has passed. These
+    /// are what a pre-flight check resolves.
+    pub fn ready_items(&self) -> impl Iterator<Item = &Item> {
+        self.phases
+            .iter()
+            .flat_map(|phase| &phase.items)
+            .filter(|item| !item.is_held())
+    }
+
+    /// Records the outcome of the pre-flight resolution check.
+    pub fn set_preflight(&mut self, preflight: Preflight) {
+        self.preflight = preflight;
+    }
+
+    /// Moves `name`'s item out of its phase into the deferred list, because the resolver could
+    /// not fit it with the rest; the summary is counted again. Returns false when the plan has
+    /// no item for `name`.
+    pub fn hold_back(
+        &mut self,
+        categories: &Categories,
+        name: &PackageName,
+        conflict: &str,
+    ) -> bool {
+        let mut found = None;
+        for phase in &mut self.phases {
+            if let Some(index) = phase.items.iter().position(|item| &item.name == name) {
+                found = Some(phase.items.remove(index));
+                break;
+            }
+        }
+        let Some(item) = found else {
+            return false;
+        };
+        self.phases.retain(|phase| !phase.items.is_empty());
+        let would_fix = item
+            .reasons
+            .iter()
+            .filter_map(|reason| match reason {
+                Reason::Fixes { advisory } => Some(advisory.clone()),
+                Reason::UpdateAvailable { .. } => None,
+            })
+            .collect();
+        self.deferred.push(Deferred {
+            name: item.name,
+            from: item.from,
+            to: item.to,
+            change: item.change,
+            category: item.category,
+            reason: DeferReason::Conflict {
+                conflict: conflict.to_string(),
+            },
+            would_fix,
+        });
+        self.summary = summarize(categories, &self.phases, &self.deferred);
+        true
     }
 }
 
@@ -541,10 +643,15 @@ fn item(
         (CooldownRule::Ordinary, category.min_age)
     };
     let min_age = min_age.and_then(signed);
-    let ready = allowed
-        .iter()
-        .rev()
-        .find(|release| old_enough(release, min_age, input.now));
+    let minimal = security && category.target == Target::MinimalFix;
+    // `allowed` is oldest first and starts at the minimal fix, so for a minimal fix the first
+    // release old enough is the answer, else the last.
+    let old = |release: &&&ReleaseInfo| old_enough(release, min_age, input.now);
+    let ready = if minimal {
+        allowed.iter().find(old)
+    } else {
+        allowed.iter().rev().find(old)
+    };
     // Held: the allowed release that becomes eligible first (unknown upload times last).
     let (target, passed) = if let Some(release) = ready {
         (*release, true)
@@ -629,6 +736,11 @@ fn item(
         },
         due,
         overdue_by,
+        target: if minimal {
+            Target::MinimalFix.as_str()
+        } else {
+            Target::Newest.as_str()
+        },
         cooldown,
         risk: Risk::of(change, security),
         command: format!("{INSTALLER} '{}=={}'", package.name, target.version),

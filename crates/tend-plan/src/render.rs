@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
-use crate::{ClockStart, CooldownRule, DeferReason, Item, Matched, Plan, Reason};
+use crate::{ClockStart, CooldownRule, DeferReason, Item, Matched, Plan, Preflight, Reason};
 
 /// The JSON document's schema version; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -92,6 +92,12 @@ fn write_item(out: &mut String, item: &Item) {
         item.risk.as_str()
     );
     let _ = writeln!(out, "      category: {} ({})", item.category, matched(item));
+    if item.target == tend_policy::Target::MinimalFix.as_str() {
+        let _ = writeln!(
+            out,
+            "      target: minimal-fix (smallest release fixing every advisory)"
+        );
+    }
     for reason in &item.reasons {
         match reason {
             Reason::Fixes { advisory } => {
@@ -178,6 +184,9 @@ pub fn table(plan: &Plan) -> String {
                 DeferReason::NotCompared => {
                     "not compared with an index; the advisory names the fix".to_string()
                 }
+                DeferReason::Conflict { .. } => {
+                    "does not resolve with the rest of the plan".to_string()
+                }
             };
             let _ = writeln!(
                 out,
@@ -196,10 +205,31 @@ pub fn table(plan: &Plan) -> String {
                     .collect();
                 let _ = writeln!(out, "      would fix: {}", ids.join(", "));
             }
+            if let DeferReason::Conflict { conflict } = &deferred.reason {
+                for line in conflict.lines() {
+                    let _ = writeln!(out, "      | {line}");
+                }
+            }
         }
     }
     let summary = &plan.summary;
     let _ = writeln!(out, "\nSummary");
+    let preflight = match &plan.preflight {
+        Preflight::NotRun { reason } => format!("not run ({reason})"),
+        Preflight::Passed { resolver, items } => {
+            format!("{} resolve together ({resolver})", self::items(*items))
+        }
+        Preflight::HeldBack {
+            resolver,
+            items,
+            held_back,
+        } => format!(
+            "{} resolve together, {} held back ({resolver})",
+            self::items(*items),
+            held_back.len()
+        ),
+    };
+    let _ = writeln!(out, "  pre-flight: {preflight}");
     let _ = writeln!(
         out,
         "  {} ({} security, {} held, {} overdue), {} deferred; overall risk {}",

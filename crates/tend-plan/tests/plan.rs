@@ -13,7 +13,8 @@ use tend_model::{
     Version,
 };
 use tend_plan::{
-    plan, ClockStart, CooldownRule, DeferReason, Item, Matched, Plan, PlanInput, Reason, Risk,
+    plan, ClockStart, CooldownRule, DeferReason, Item, Matched, Plan, PlanInput, Preflight, Reason,
+    Risk,
 };
 use tend_policy::{load_file, Policy};
 
@@ -156,7 +157,11 @@ fn audit(vulnerable: Vec<PackageFindings>) -> AuditReport {
 
 /// The shared scenario: see each test for the package it looks at.
 fn scenario() -> Plan {
-    let policy = policy(POLICY);
+    scenario_with(POLICY)
+}
+
+fn scenario_with(policy_text: &str) -> Plan {
+    let policy = policy(policy_text);
     let outdated = outdated(vec![
         // critical by name, minor strategy: 3.0.0 is not proposed.
         package(
@@ -667,4 +672,94 @@ fn vulnerable_packages_without_a_proposal_are_deferred_not_dropped() {
     );
     assert_eq!(plan.summary.deferred, 2);
     assert_eq!(plan.summary.overall_risk, None);
+}
+
+#[test]
+fn minimal_fix_moves_a_security_update_only_as_far_as_the_fix() {
+    // The same scenario, with critical's target the minimal fix and no security cooldown, so
+    // that the newest allowed release (1.26.19) would otherwise be proposed.
+    let minimal = POLICY.replace(
+        "security-min-age = \"1d\"",
+        "security-min-age = \"0m\"\ntarget = \"minimal-fix\"",
+    );
+    let newest = POLICY.replace("security-min-age = \"1d\"", "security-min-age = \"0m\"");
+    let plan_newest = scenario_with(&newest);
+    let urllib3 = item(&plan_newest, "urllib3");
+    assert_eq!(urllib3.to, version("1.26.19"));
+    assert_eq!(urllib3.target, "newest");
+
+    let plan = scenario_with(&minimal);
+    let urllib3 = item(&plan, "urllib3");
+    // 1.26.17 fixes one of the two advisories: 1.26.18 is the smallest that fixes both.
+    assert_eq!(urllib3.to, version("1.26.18"));
+    assert_eq!(urllib3.target, "minimal-fix");
+    assert!(tend_plan::table(&plan).contains("target: minimal-fix"));
+    // requests is vulnerable too: its fix 2.32.0 rather than the newest 2.32.3.
+    assert_eq!(item(&plan, "requests").to, version("2.32.0"));
+    assert_eq!(item(&plan_newest, "requests").to, version("2.32.3"));
+    // flask fixes nothing: the target rule does not apply to it.
+    let flask = item(&plan, "flask");
+    assert_eq!(flask.to, version("2.3.3"));
+    assert_eq!(flask.target, "newest");
+}
+
+#[test]
+fn an_item_that_does_not_resolve_is_held_back_with_the_conflict() {
+    let policy = policy(POLICY);
+    let mut plan = scenario();
+    assert_eq!(
+        plan.preflight,
+        Preflight::NotRun {
+            reason: "not checked".to_string()
+        }
+    );
+    let items_before = plan.summary.items;
+    let deferred_before = plan.summary.deferred;
+    let conflict = "Because urllib3==1.26.18 depends on six>=2 and you require six==1.16.0, \
+                    we can conclude that your requirements are unsatisfiable.";
+    assert!(plan.hold_back(&policy.categories, &name("urllib3"), conflict));
+    assert!(!plan.hold_back(&policy.categories, &name("urllib3"), conflict));
+    assert!(!plan.hold_back(&policy.categories, &name("numpy"), conflict));
+    assert!(plan
+        .phases
+        .iter()
+        .flat_map(|phase| &phase.items)
+        .all(|item| item.name.as_ref() != "urllib3"));
+    let held = plan
+        .deferred
+        .iter()
+        .find(|deferred| deferred.name.as_ref() == "urllib3")
+        .unwrap();
+    assert_eq!(held.to, version("1.26.18"));
+    assert_eq!(
+        held.reason,
+        DeferReason::Conflict {
+            conflict: conflict.to_string()
+        }
+    );
+    let would_fix: Vec<&str> = held.would_fix.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(
+        would_fix,
+        vec!["GHSA-g4mx-q9vg-27p4", "GHSA-v845-jxx5-vc9f"]
+    );
+    assert_eq!(plan.summary.items, items_before - 1);
+    assert_eq!(plan.summary.deferred, deferred_before + 1);
+    plan.set_preflight(Preflight::HeldBack {
+        resolver: "uv 0.9.0".to_string(),
+        items: plan.ready_items().count(),
+        held_back: vec![name("urllib3")],
+    });
+    let table = tend_plan::table(&plan);
+    assert!(
+        table.contains("does not resolve with the rest of the plan"),
+        "{table}"
+    );
+    assert!(
+        table.contains("| Because urllib3==1.26.18 depends on six>=2"),
+        "{table}"
+    );
+    assert!(table.contains("1 held back (uv 0.9.0)"), "{table}");
+    let json = tend_plan::json_text(&plan);
+    assert!(json.contains("\"status\": \"held-back\""), "{json}");
+    assert!(json.contains("\"kind\": \"conflict\""), "{json}");
 }

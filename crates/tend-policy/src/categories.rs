@@ -64,6 +64,39 @@ impl FromStr for UpdateStrategy {
     }
 }
 
+/// Which release a security update moves to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Target {
+    /// The newest release the strategy allows (and the cooldown lets through).
+    #[default]
+    Newest,
+    /// The smallest release that fixes every open advisory with a known fix: the least change
+    /// that closes them. Updates that fix nothing still move to the newest allowed release.
+    MinimalFix,
+}
+
+impl Target {
+    const ALL: [Self; 2] = [Self::Newest, Self::MinimalFix];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Newest => "newest",
+            Self::MinimalFix => "minimal-fix",
+        }
+    }
+}
+
+impl FromStr for Target {
+    type Err = ();
+
+    fn from_str(text: &str) -> Result<Self, ()> {
+        Self::ALL
+            .into_iter()
+            .find(|target| target.as_str() == text)
+            .ok_or(())
+    }
+}
+
 /// One way a category names packages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PackagePattern {
@@ -100,6 +133,8 @@ pub struct Category {
     /// fallback category when the policy does not give one.
     pub sla: Option<Duration>,
     pub strategy: UpdateStrategy,
+    /// Which release a security update moves to.
+    pub target: Target,
     /// The gates its updates must pass (checked by the update stage), as written.
     pub gates: Vec<String>,
     /// The minimum age of a release before an ordinary update proposes it.
@@ -117,6 +152,7 @@ impl Category {
             packages: Vec::new(),
             sla: None,
             strategy: UpdateStrategy::default(),
+            target: Target::default(),
             gates: Vec::new(),
             min_age: None,
             security_min_age: None,
@@ -255,6 +291,7 @@ pub(crate) struct RawCategory {
     packages: Vec<Spanned<String>>,
     sla: Option<Spanned<String>>,
     strategy: Option<Spanned<String>>,
+    target: Option<Spanned<String>>,
     #[serde(default)]
     gates: Vec<Spanned<String>>,
     min_age: Option<Spanned<String>>,
@@ -268,6 +305,7 @@ pub(crate) struct RawCategory {
 pub(crate) struct RawFallback {
     sla: Option<Spanned<String>>,
     strategy: Option<Spanned<String>>,
+    target: Option<Spanned<String>>,
     #[serde(default)]
     gates: Vec<Spanned<String>>,
     min_age: Option<Spanned<String>>,
@@ -335,6 +373,32 @@ fn strategy(
         .map(|(_, strategy)| format!("did you mean `{}`?", strategy.as_str()));
     problems.push(problem);
     UpdateStrategy::default()
+}
+
+fn target(
+    value: Option<&Spanned<String>>,
+    source: &SourceText<'_>,
+    problems: &mut Vec<ConfigProblem>,
+) -> Target {
+    let Some(value) = value else {
+        return Target::default();
+    };
+    let text = value.get_ref().trim();
+    if let Ok(target) = text.parse() {
+        return target;
+    }
+    let mut problem = source.problem(
+        value.span(),
+        format!("`{text}` is not an update target (expected `newest` or `minimal-fix`)"),
+    );
+    problem.hint = Target::ALL
+        .iter()
+        .map(|target| (strsim::jaro_winkler(text, target.as_str()), target))
+        .filter(|(score, _)| *score > 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, target)| format!("did you mean `{}`?", target.as_str()));
+    problems.push(problem);
+    Target::default()
 }
 
 fn gates(
@@ -480,6 +544,7 @@ pub(crate) fn validate(
             packages,
             sla,
             strategy: strategy(table.strategy.as_ref(), source, problems),
+            target: target(table.target.as_ref(), source, problems),
             gates: gates(&table.gates, source, problems),
             min_age: duration(table.min_age.as_ref(), source, problems),
             security_min_age: duration(table.security_min_age.as_ref(), source, problems),
@@ -490,6 +555,7 @@ pub(crate) fn validate(
     let fallback = Category {
         sla: duration(fallback.sla.as_ref(), source, problems),
         strategy: strategy(fallback.strategy.as_ref(), source, problems),
+        target: target(fallback.target.as_ref(), source, problems),
         gates: gates(&fallback.gates, source, problems),
         min_age: duration(fallback.min_age.as_ref(), source, problems),
         security_min_age: duration(fallback.security_min_age.as_ref(), source, problems),

@@ -19,7 +19,7 @@ mod templates;
 use std::path::PathBuf;
 
 pub use categories::{
-    Categories, Category, CategoryMatch, MatchReason, PackagePattern, UpdateStrategy,
+    Categories, Category, CategoryMatch, MatchReason, PackagePattern, Target, UpdateStrategy,
     FALLBACK_CATEGORY,
 };
 pub use discover::{load, load_file, ConfigFile};

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tend_model::PackageName;
 use tend_policy::{
-    load_file, ConfigError, MatchReason, PackagePattern, Policy, Preset, UpdateStrategy,
+    load_file, ConfigError, MatchReason, PackagePattern, Policy, Preset, Target, UpdateStrategy,
     FALLBACK_CATEGORY,
 };
 
@@ -58,6 +58,7 @@ name = "critical"
 packages = ["Flask", "flask-*", "cryptography"]
 sla = "24h"
 strategy = "patch"
+target = "minimal-fix"
 gates = ["tests", "imports"]
 min-age = "12h"
 security-min-age = "6h"
@@ -91,6 +92,7 @@ fn reads_every_key_of_a_category() {
     );
     assert_eq!(critical.sla, Some(Duration::from_secs(86_400)));
     assert_eq!(critical.strategy, UpdateStrategy::Patch);
+    assert_eq!(critical.target, Target::MinimalFix);
     assert_eq!(critical.gates, ["tests", "imports"]);
     assert_eq!(critical.min_age, Some(Duration::from_secs(12 * 3600)));
     assert_eq!(
@@ -102,7 +104,8 @@ fn reads_every_key_of_a_category() {
     assert_eq!(standard.strategy, UpdateStrategy::PinMajor);
     assert_eq!(standard.strategy.ceiling(), tend_model::Strategy::Minor);
     assert_eq!(standard.min_age, None);
-    assert_eq!(standard.location.as_ref().unwrap().line, 11);
+    assert_eq!(standard.target, Target::Newest);
+    assert_eq!(standard.location.as_ref().unwrap().line, 12);
     let fallback = policy.categories.fallback();
     assert_eq!(fallback.name, FALLBACK_CATEGORY);
     assert_eq!(fallback.sla, Some(Duration::from_secs(90 * 86_400)));
@@ -258,6 +261,7 @@ name = "empty"
 
 [fallback-category]
 strategy = "pin_major"
+target = "minimal_fix"
 "#
     ));
 }

@@ -27,6 +27,13 @@ pub trait Store {
     /// `document` is its JSON text, as tend renders it (with its `schema_version`).
     fn attach_report(&mut self, run: RunId, kind: &str, document: &str) -> Result<(), StoreError>;
 
+    /// Keeps the run's output in one format (`table`, `markdown`, `html`, `sarif`…) exactly as
+    /// it was rendered, for `tend report`. One rendering per format and run.
+    fn attach_rendering(&mut self, run: RunId, format: &str, body: &str) -> Result<(), StoreError>;
+
+    /// The run's output in `format`, or `None` when it was not kept in that format.
+    fn rendering(&self, run: RunId, format: &str) -> Result<Option<String>, StoreError>;
+
     /// Records how a run ended and its summary (small JSON: counts, the headline).
     fn finish_run(
         &mut self,
@@ -224,6 +231,8 @@ pub struct RunDetail {
     #[serde(flatten)]
     pub run: RunRecord,
     pub reports: Vec<ReportRecord>,
+    /// The formats the run's output was kept in ([`Store::rendering`]), in the order kept.
+    pub renderings: Vec<String>,
     pub approvals: Vec<ApprovalRecord>,
 }
 

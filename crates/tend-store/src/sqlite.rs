@@ -54,6 +54,15 @@ const MIGRATIONS: &[&str] = &[
         approved_at TEXT NOT NULL
     ) STRICT;
     CREATE INDEX approvals_by_plan ON approvals (plan_run_id);",
+    // 2: each run's reports as the user saw them (table, Markdown, HTML, SARIF…), kept so that
+    // `tend report` prints a past run exactly as it was produced.
+    "CREATE TABLE renderings (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        format TEXT NOT NULL,
+        body TEXT NOT NULL,
+        UNIQUE (run_id, format)
+    ) STRICT;",
 ];
 
 /// The history store in one SQLite file.
@@ -192,6 +201,18 @@ impl SqliteStore {
         Ok(reports)
     }
 
+    fn rendering_formats(&self, run: RunId) -> Result<Vec<String>, StoreError> {
+        let failed = sql_error(&self.path);
+        let mut statement = self
+            .connection
+            .prepare("SELECT format FROM renderings WHERE run_id = ?1 ORDER BY id")
+            .map_err(&failed)?;
+        let rows = statement
+            .query_map([run.0], |row| row.get::<_, String>(0))
+            .map_err(&failed)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(&failed)
+    }
+
     fn approvals(&self, run: RunId) -> Result<Vec<ApprovalRecord>, StoreError> {
         let failed = sql_error(&self.path);
         let mut statement = self
@@ -276,6 +297,35 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn attach_rendering(&mut self, run: RunId, format: &str, body: &str) -> Result<(), StoreError> {
+        let inserted = self
+            .connection
+            .execute(
+                "INSERT INTO renderings (run_id, format, body) SELECT id, ?2, ?3 FROM runs \
+                 WHERE id = ?1",
+                params![run.0, format, body],
+            )
+            .map_err(sql_error(&self.path))?;
+        if inserted == 0 {
+            return Err(StoreError::NoSuchRun {
+                path: self.path.clone(),
+                run,
+            });
+        }
+        Ok(())
+    }
+
+    fn rendering(&self, run: RunId, format: &str) -> Result<Option<String>, StoreError> {
+        self.connection
+            .query_row(
+                "SELECT body FROM renderings WHERE run_id = ?1 AND format = ?2",
+                params![run.0, format],
+                |row| row.get::<_, String>(0),
+            )
+            .optional()
+            .map_err(sql_error(&self.path))
+    }
+
     fn finish_run(
         &mut self,
         run: RunId,
@@ -340,6 +390,7 @@ impl Store for SqliteStore {
         let run = self.read_run(row)?;
         Ok(Some(RunDetail {
             reports: self.reports(id)?,
+            renderings: self.rendering_formats(id)?,
             approvals: self.approvals(id)?,
             run,
         }))

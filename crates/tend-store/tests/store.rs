@@ -368,3 +368,80 @@ fn two_writers_share_the_file() {
             .all(|run| run.status == Some(RunStatus::Success)));
     }
 }
+
+#[test]
+fn renderings_are_kept_per_format_exactly() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("history.sqlite3");
+    let mut store = SqliteStore::open(&path).unwrap();
+    let run = store
+        .record_run(&new_run(RunKind::Audit, "/srv/app", "2026-11-23T12:00:00Z"))
+        .unwrap();
+    // Bytes a terminal table and a Markdown file really contain: alignment, a pipe, a BOM-free
+    // UTF-8 arrow, a trailing newline.
+    let table = "Package  Version\nflask    2.2.3 → 2.3.3\n";
+    let markdown = "| Package | Fix |\n|---|---|\n| flask \\| x | 2.3.3 |\n";
+    store.attach_rendering(run, "table", table).unwrap();
+    store.attach_rendering(run, "markdown", markdown).unwrap();
+    // One rendering per format: a second table is a mistake, not an update.
+    assert!(store.attach_rendering(run, "table", "other").is_err());
+    assert!(matches!(
+        store.attach_rendering(RunId(999), "table", table),
+        Err(StoreError::NoSuchRun {
+            run: RunId(999),
+            ..
+        })
+    ));
+    drop(store);
+
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(
+        store.rendering(run, "table").unwrap().as_deref(),
+        Some(table)
+    );
+    assert_eq!(
+        store.rendering(run, "markdown").unwrap().as_deref(),
+        Some(markdown)
+    );
+    assert_eq!(store.rendering(run, "sarif").unwrap(), None);
+    assert_eq!(
+        store.run(run).unwrap().unwrap().renderings,
+        ["table", "markdown"]
+    );
+}
+
+#[test]
+fn a_version_one_file_gains_the_renderings_table() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("history.sqlite3");
+    // The first schema as version 1 wrote it, with one run in it.
+    {
+        let connection = Connection::open(&path).unwrap();
+        connection
+            .execute_batch(
+                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL) STRICT;
+                 INSERT INTO schema_migrations VALUES (1, '2026-11-01T00:00:00Z');
+                 CREATE TABLE runs (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, project TEXT NOT NULL,
+                     started_at TEXT NOT NULL, finished_at TEXT, status TEXT,
+                     tend_version TEXT NOT NULL, summary TEXT) STRICT;
+                 CREATE TABLE reports (id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+                     kind TEXT NOT NULL, document TEXT NOT NULL) STRICT;
+                 CREATE TABLE approvals (id INTEGER PRIMARY KEY, plan_run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+                     approved_by TEXT NOT NULL, comment TEXT, approved_at TEXT NOT NULL) STRICT;
+                 INSERT INTO runs (kind, project, started_at, tend_version) VALUES ('scan', '/srv/app', '2026-11-01T00:00:00Z', '0.1.0');",
+            )
+            .unwrap();
+    }
+    let mut store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    let old = store.runs(&RunFilter::default()).unwrap();
+    assert_eq!(old.len(), 1);
+    assert!(store.run(old[0].id).unwrap().unwrap().renderings.is_empty());
+    store
+        .attach_rendering(old[0].id, "table", "kept\n")
+        .unwrap();
+    assert_eq!(
+        store.rendering(old[0].id, "table").unwrap().as_deref(),
+        Some("kept\n")
+    );
+}

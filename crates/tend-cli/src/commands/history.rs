@@ -194,6 +194,9 @@ pub struct Finished<'a> {
     pub summary: serde_json::Value,
     /// `(kind, JSON document)` pairs.
     pub reports: &'a [(&'a str, &'a str)],
+    /// `(format, text)` pairs: the run's output in each format it can be printed in, as
+    /// rendered now, for `tend report`.
+    pub renderings: &'a [(&'a str, &'a str)],
 }
 
 /// Records a finished command in the history store. The history is a record, not a stage: a
@@ -218,6 +221,9 @@ fn try_record(store_flag: Option<&Path>, run: &Finished<'_>) -> Result<()> {
     })?;
     for (kind, document) in run.reports {
         store.attach_report(id, kind, document)?;
+    }
+    for (format, text) in run.renderings {
+        store.attach_rendering(id, format, text)?;
     }
     // `TEND_NOW` fixes the end too, so that a recorded run never ends before it started.
     let finished_at = crate::settings::now()?.max(run.started_at);

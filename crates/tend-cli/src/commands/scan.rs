@@ -160,6 +160,7 @@ pub fn run(
                 "vulnerabilities": audit.as_ref().map(|audit| audit.vulnerable.len()),
             }),
             reports: &[("scan", &document)],
+            renderings: &[],
         },
     );
     Ok(status)

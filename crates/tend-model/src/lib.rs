@@ -5,6 +5,9 @@
 //! definition. The rest is plain data: where a declaration came from ([`Location`]), what a
 //! source declares ([`Declaration`]), what an environment has installed ([`Distribution`]), and
 //! the problems found along the way ([`Diagnostic`]). Nothing here performs I/O.
+//!
+//! One piece of text handling lives here too, because every Markdown renderer (tend-report's
+//! and tend-plan's) needs it and neither sees the other: [`markdown_cell`] and its companions.
 
 mod advisory;
 mod audit;
@@ -14,6 +17,7 @@ mod distribution;
 mod hash;
 mod inventory;
 mod location;
+mod markdown;
 mod marker;
 mod outdated;
 mod requirement;
@@ -31,6 +35,7 @@ pub use distribution::{DirectUrl, DistFormat, DistVersion, Distribution, VcsKind
 pub use hash::{Hash, HashAlgorithm, HashParseError};
 pub use inventory::{Environment, Inventory, Package, SourceFile, SourceOptions};
 pub use location::Location;
+pub use markdown::{markdown_cell, markdown_fence, markdown_row, markdown_rule};
 pub use marker::{marker_to_string, serialize_marker};
 pub use outdated::{
     ChangeKind, CurrentOrigin, IndexDataInfo, NotChecked, NotCheckedReason, OutdatedPackage,

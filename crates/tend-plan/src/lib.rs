@@ -36,7 +36,11 @@
 //!   resolver's conflict as the reason.
 //! - **Command.** `uv pip install 'name==version'`, the installer the rest of the update
 //!   stage uses.
+//!
+//! Renderings: a terminal table and the JSON document (`render`), and Markdown for a ticket or
+//! an update log (`markdown`).
 
+mod markdown;
 mod render;
 
 use std::collections::BTreeMap;
@@ -50,6 +54,7 @@ use tend_model::{
 };
 use tend_policy::{Categories, Category, MatchReason, Target, UpdateStrategy};
 
+pub use markdown::markdown;
 pub use render::{json_text, table};
 
 /// The installer the plan's commands use.

@@ -33,7 +33,7 @@ pub fn json_text(plan: &Plan) -> String {
 }
 
 /// `3d 4h`, `2h 30m`, `45m`: the two largest units, for a reader.
-fn duration(value: SignedDuration) -> String {
+pub(crate) fn duration(value: SignedDuration) -> String {
     let total = value.as_secs().unsigned_abs() / 60;
     let (days, hours, minutes) = (total / 1440, total / 60 % 24, total % 60);
     let text = if days > 0 && hours > 0 {
@@ -54,7 +54,7 @@ fn duration(value: SignedDuration) -> String {
     }
 }
 
-fn items(count: usize) -> String {
+pub(crate) fn items(count: usize) -> String {
     if count == 1 {
         "1 item".to_string()
     } else {
@@ -62,11 +62,11 @@ fn items(count: usize) -> String {
     }
 }
 
-fn time(value: Timestamp) -> String {
+pub(crate) fn time(value: Timestamp) -> String {
     value.strftime("%Y-%m-%d %H:%M UTC").to_string()
 }
 
-fn matched(item: &Item) -> String {
+pub(crate) fn matched(item: &Item) -> String {
     match &item.matched {
         Matched::Exact => "named".to_string(),
         Matched::Glob { glob } => format!("glob {glob}"),
@@ -77,6 +77,56 @@ fn matched(item: &Item) -> String {
             "open advisory; the most urgent category".to_string()
         }
         Matched::Fallback => "no category names it".to_string(),
+    }
+}
+
+/// `min-age 14d: held until 2026-12-04 00:00 UTC`: which minimum age applied and its outcome.
+pub(crate) fn cooldown(item: &Item) -> String {
+    let rule = match item.cooldown.rule {
+        CooldownRule::Ordinary => "min-age",
+        CooldownRule::Security => "security-min-age",
+    };
+    match (item.cooldown.min_age, item.cooldown.passed) {
+        (None, _) => format!("{rule}: none set"),
+        (Some(age), true) => format!("{rule} {}: passed", duration(age)),
+        (Some(age), false) => match item.cooldown.eligible {
+            Some(at) => format!("{rule} {}: held until {}", duration(age), time(at)),
+            None => format!("{rule} {}: held, upload time unknown", duration(age)),
+        },
+    }
+}
+
+/// Why an update is deferred, one phrase (a conflict's text is shown apart).
+pub(crate) fn defer_reason(reason: &DeferReason) -> String {
+    match reason {
+        DeferReason::PinMajor => "pin-major holds back a major upgrade".to_string(),
+        DeferReason::FixBeyondStrategy { strategy } => {
+            format!("the fix is beyond strategy {strategy}")
+        }
+        DeferReason::FixNotOnIndex => "no release with the fix on the index".to_string(),
+        DeferReason::NotCompared => {
+            "not compared with an index; the advisory names the fix".to_string()
+        }
+        DeferReason::Conflict { .. } => "does not resolve with the rest of the plan".to_string(),
+    }
+}
+
+/// The pre-flight outcome, one phrase.
+pub(crate) fn preflight(preflight: &Preflight) -> String {
+    match preflight {
+        Preflight::NotRun { reason } => format!("not run ({reason})"),
+        Preflight::Passed { resolver, items } => {
+            format!("{} resolve together ({resolver})", self::items(*items))
+        }
+        Preflight::HeldBack {
+            resolver,
+            items,
+            held_back,
+        } => format!(
+            "{} resolve together, {} held back ({resolver})",
+            self::items(*items),
+            held_back.len()
+        ),
     }
 }
 
@@ -133,19 +183,7 @@ fn write_item(out: &mut String, item: &Item) {
         (None, _) => "no due date".to_string(),
     };
     let _ = writeln!(out, "      clock: {start}; {sla}; {due}");
-    let rule = match item.cooldown.rule {
-        CooldownRule::Ordinary => "min-age",
-        CooldownRule::Security => "security-min-age",
-    };
-    let cooldown = match (item.cooldown.min_age, item.cooldown.passed) {
-        (None, _) => format!("{rule}: none set"),
-        (Some(age), true) => format!("{rule} {}: passed", duration(age)),
-        (Some(age), false) => match item.cooldown.eligible {
-            Some(at) => format!("{rule} {}: held until {}", duration(age), time(at)),
-            None => format!("{rule} {}: held, upload time unknown", duration(age)),
-        },
-    };
-    let _ = writeln!(out, "      cooldown: {cooldown}");
+    let _ = writeln!(out, "      cooldown: {}", cooldown(item));
     let _ = writeln!(out, "      run: {}", item.command);
 }
 
@@ -175,19 +213,7 @@ pub fn table(plan: &Plan) -> String {
     if !plan.deferred.is_empty() {
         let _ = writeln!(out, "\nDeferred");
         for deferred in &plan.deferred {
-            let reason = match &deferred.reason {
-                DeferReason::PinMajor => "pin-major holds back a major upgrade".to_string(),
-                DeferReason::FixBeyondStrategy { strategy } => {
-                    format!("the fix is beyond strategy {strategy}")
-                }
-                DeferReason::FixNotOnIndex => "no release with the fix on the index".to_string(),
-                DeferReason::NotCompared => {
-                    "not compared with an index; the advisory names the fix".to_string()
-                }
-                DeferReason::Conflict { .. } => {
-                    "does not resolve with the rest of the plan".to_string()
-                }
-            };
+            let reason = defer_reason(&deferred.reason);
             let _ = writeln!(
                 out,
                 "  {} {} -> {} ({}, {}): {reason}",
@@ -214,22 +240,7 @@ pub fn table(plan: &Plan) -> String {
     }
     let summary = &plan.summary;
     let _ = writeln!(out, "\nSummary");
-    let preflight = match &plan.preflight {
-        Preflight::NotRun { reason } => format!("not run ({reason})"),
-        Preflight::Passed { resolver, items } => {
-            format!("{} resolve together ({resolver})", self::items(*items))
-        }
-        Preflight::HeldBack {
-            resolver,
-            items,
-            held_back,
-        } => format!(
-            "{} resolve together, {} held back ({resolver})",
-            self::items(*items),
-            held_back.len()
-        ),
-    };
-    let _ = writeln!(out, "  pre-flight: {preflight}");
+    let _ = writeln!(out, "  pre-flight: {}", preflight(&plan.preflight));
     let _ = writeln!(
         out,
         "  {} ({} security, {} held, {} overdue), {} deferred; overall risk {}",

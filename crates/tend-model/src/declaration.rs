@@ -148,7 +148,7 @@ fn serialize_redacted<S: Serializer>(
 
 /// Hides the password (or token) in `scheme://user:secret@host/…`; the user name stays so that a
 /// reader can tell which credential was used.
-pub(crate) fn redact_url(url: &str) -> String {
+pub fn redact_url(url: &str) -> String {
     let Some(scheme_end) = url.find("://") else {
         return url.to_string();
     };

@@ -30,6 +30,7 @@ pub use audit::{
     IgnoredFinding, MatchKind, NotAudited, NotAuditedReason, PackageFindings, TargetOrigin,
 };
 pub use declaration::{Declaration, DeclarationKind, Group, SourceKind, SpecifierKind};
+pub use declaration::redact_url;
 pub use diagnostic::{Code, Diagnostic, Severity};
 pub use distribution::{DirectUrl, DistFormat, DistVersion, Distribution, VcsKind};
 pub use hash::{Hash, HashAlgorithm, HashParseError};

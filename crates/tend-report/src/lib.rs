@@ -38,3 +38,9 @@ pub use sarif::{advisory_level, sarif, sarif_text, SarifContext, SARIF_SCHEMA_UR
 // The HTML scan report (issue 6). OWNER: helper "html-report".
 mod html;
 pub use html::scan_html;
+
+// Markdown for the inventory and the check (issue 6). OWNER: helper "history-reports".
+mod check_markdown;
+mod inventory_markdown;
+pub use check_markdown::check_markdown;
+pub use inventory_markdown::inventory_markdown;

@@ -4,7 +4,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use tend_model::{
-    Declaration, Diagnostic, DistFormat, Environment, Inventory, Severity, SpecifierKind,
+    Declaration, Diagnostic, DistFormat, Distribution, Environment, Inventory, Package, Severity,
+    SpecifierKind,
 };
 
 use crate::Table;
@@ -50,8 +51,43 @@ pub(crate) fn counted(count: usize, noun: &str) -> String {
     }
 }
 
-fn declared(declaration: &Declaration, options: &DisplayOptions) -> String {
-    let what = if let Some(url) = &declaration.url {
+/// The installed version, marked when editable or an egg-info; `-` when not installed.
+pub(crate) fn installed_text(distribution: Option<&Distribution>) -> String {
+    match distribution {
+        Some(distribution) => {
+            let mut text = distribution.version.to_string();
+            if distribution.is_editable() {
+                text.push_str(" (editable)");
+            } else if distribution.format == DistFormat::EggInfo {
+                text.push_str(" (egg-info)");
+            }
+            text
+        }
+        None => "-".to_string(),
+    }
+}
+
+/// `yes`, `no`, `url` (declared by URL), or empty when the package is not declared.
+pub(crate) fn pinned_text(package: &Package<'_>) -> &'static str {
+    if package.pinned {
+        "yes"
+    } else if package.declarations.is_empty() {
+        ""
+    } else if package
+        .declarations
+        .iter()
+        .any(|declaration| declaration.specifier_kind() == SpecifierKind::Url)
+    {
+        "url"
+    } else {
+        "no"
+    }
+}
+
+/// One declaration: extras, specifier, file and line, and what sets it apart.
+pub(crate) fn declared(declaration: &Declaration, options: &DisplayOptions) -> String {
+    // The password in a URL stays out of every output, as it does in the JSON.
+    let what = if let Some(url) = declaration.url.as_deref().map(tend_model::redact_url) {
         if declaration.editable {
             format!("-e {url}")
         } else {
@@ -113,36 +149,13 @@ pub fn inventory_table(inventory: &Inventory, options: &DisplayOptions) -> Strin
 
     let mut table = Table::new(["Package", "Installed", "Declared", "Pinned"]);
     for package in inventory.packages() {
-        let installed = match package.distribution {
-            Some(distribution) => {
-                let mut text = distribution.version.to_string();
-                if distribution.is_editable() {
-                    text.push_str(" (editable)");
-                } else if distribution.format == DistFormat::EggInfo {
-                    text.push_str(" (egg-info)");
-                }
-                text
-            }
-            None => "-".to_string(),
-        };
+        let installed = installed_text(package.distribution);
         let declared: Vec<String> = package
             .declarations
             .iter()
             .map(|declaration| declared(declaration, options))
             .collect();
-        let pinned = if package.pinned {
-            "yes"
-        } else if package.declarations.is_empty() {
-            ""
-        } else if package
-            .declarations
-            .iter()
-            .any(|declaration| declaration.specifier_kind() == SpecifierKind::Url)
-        {
-            "url"
-        } else {
-            "no"
-        };
+        let pinned = pinned_text(&package);
         table.push([
             package.name.to_string(),
             installed,

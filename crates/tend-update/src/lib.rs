@@ -1,6 +1,9 @@
 //! The update stage (`tend update`). So far it owns the search for the updates that break a
-//! batch ([`bisect`]); the trial environments, gates and apply/rollback steps build on it.
+//! batch ([`bisect`]) and the snapshots a rollback restores ([`snapshot`]); the trial
+//! environments, gates and apply steps build on them.
 
 pub mod bisect;
+pub mod snapshot;
 
 pub use bisect::{isolate, Isolation, Trials};
+pub use snapshot::{compare, Difference, FileCopy, Installed, Origin, Snapshot, SNAPSHOT_VERSION};

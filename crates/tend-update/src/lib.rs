@@ -3,7 +3,9 @@
 //! environments, gates and apply steps build on them.
 
 pub mod bisect;
+pub mod lock;
 pub mod snapshot;
 
 pub use bisect::{isolate, Isolation, Trials};
+pub use lock::{lock, EnvironmentLock, LockError};
 pub use snapshot::{compare, Difference, FileCopy, Installed, Origin, Snapshot, SNAPSHOT_VERSION};

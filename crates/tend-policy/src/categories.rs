@@ -347,32 +347,51 @@ fn duration(
     }
 }
 
+/// One of a closed set of words (`strategy`, `target`), with the closest one suggested.
+fn keyword<T: Copy + Default>(
+    value: Option<&Spanned<String>>,
+    all: &[T],
+    name: fn(T) -> &'static str,
+    expected: &str,
+    source: &SourceText<'_>,
+    problems: &mut Vec<ConfigProblem>,
+) -> T {
+    let Some(value) = value else {
+        return T::default();
+    };
+    let text = value.get_ref().trim();
+    if let Some(found) = all.iter().find(|candidate| name(**candidate) == text) {
+        return *found;
+    }
+    let mut problem = source.problem(value.span(), format!("`{text}` is not {expected}"));
+    problem.hint = all
+        .iter()
+        .map(|candidate| {
+            (
+                strsim::jaro_winkler(text, name(*candidate)),
+                name(*candidate),
+            )
+        })
+        .filter(|(score, _)| *score > 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, closest)| format!("did you mean `{closest}`?"));
+    problems.push(problem);
+    T::default()
+}
+
 fn strategy(
     value: Option<&Spanned<String>>,
     source: &SourceText<'_>,
     problems: &mut Vec<ConfigProblem>,
 ) -> UpdateStrategy {
-    let Some(value) = value else {
-        return UpdateStrategy::default();
-    };
-    let text = value.get_ref().trim();
-    if let Ok(strategy) = text.parse() {
-        return strategy;
-    }
-    let mut problem = source.problem(
-        value.span(),
-        format!(
-            "`{text}` is not an update strategy (expected `patch`, `minor`, `major` or `pin-major`)"
-        ),
-    );
-    problem.hint = UpdateStrategy::ALL
-        .iter()
-        .map(|strategy| (strsim::jaro_winkler(text, strategy.as_str()), strategy))
-        .filter(|(score, _)| *score > 0.7)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, strategy)| format!("did you mean `{}`?", strategy.as_str()));
-    problems.push(problem);
-    UpdateStrategy::default()
+    keyword(
+        value,
+        &UpdateStrategy::ALL,
+        UpdateStrategy::as_str,
+        "an update strategy (expected `patch`, `minor`, `major` or `pin-major`)",
+        source,
+        problems,
+    )
 }
 
 fn target(
@@ -380,25 +399,14 @@ fn target(
     source: &SourceText<'_>,
     problems: &mut Vec<ConfigProblem>,
 ) -> Target {
-    let Some(value) = value else {
-        return Target::default();
-    };
-    let text = value.get_ref().trim();
-    if let Ok(target) = text.parse() {
-        return target;
-    }
-    let mut problem = source.problem(
-        value.span(),
-        format!("`{text}` is not an update target (expected `newest` or `minimal-fix`)"),
-    );
-    problem.hint = Target::ALL
-        .iter()
-        .map(|target| (strsim::jaro_winkler(text, target.as_str()), target))
-        .filter(|(score, _)| *score > 0.7)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, target)| format!("did you mean `{}`?", target.as_str()));
-    problems.push(problem);
-    Target::default()
+    keyword(
+        value,
+        &Target::ALL,
+        Target::as_str,
+        "an update target (expected `newest` or `minimal-fix`)",
+        source,
+        problems,
+    )
 }
 
 fn gates(

@@ -54,6 +54,9 @@ pub enum Command {
     /// Show the runs of tend kept in the history store, newest first, or one of them with its
     /// reports (`tend history show ID`).
     History(HistoryArgs),
+    /// Print a recorded run's output again, exactly as it was produced, in any format the run
+    /// kept (the newest run by default).
+    Report(ReportArgs),
     /// Manage the local advisory database.
     Db {
         #[command(subcommand)]
@@ -253,6 +256,7 @@ pub struct InventoryOutputArgs {
 pub enum InventoryFormat {
     Table,
     Json,
+    Markdown,
     /// A CycloneDX 1.6 JSON SBOM of the environment (no vulnerabilities: see `tend audit`).
     Cyclonedx,
 }
@@ -323,6 +327,7 @@ pub struct CheckOutputArgs {
 pub enum CheckFormat {
     Table,
     Json,
+    Markdown,
     /// SARIF 2.1.0, for code-scanning uploads.
     Sarif,
 }
@@ -498,6 +503,44 @@ pub struct HistoryShowArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The run's number, as `tend history` lists it [default: the newest run].
+    #[arg(value_name = "RUN")]
+    pub run: Option<i64>,
+
+    /// Without RUN, the newest run of this kind: inventory, check, audit, outdated, scan, plan,
+    /// approval, snapshot, update or rollback.
+    #[arg(long, value_name = "KIND", value_parser = parse_run_kind, conflicts_with = "run")]
+    pub kind: Option<tend_store::RunKind>,
+
+    /// Without RUN, the newest run on this project directory.
+    #[arg(long, value_name = "DIR", conflicts_with = "run")]
+    pub project: Option<PathBuf>,
+
+    /// Output format; the run must have kept it (`tend history show RUN` lists the formats).
+    #[arg(long, value_enum, default_value_t = RecordedFormat::Table)]
+    pub format: RecordedFormat,
+
+    /// Write the output to this file instead of standard output (replaced atomically).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// The formats a run's output can be kept in; each command keeps those it can print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RecordedFormat {
+    Table,
+    Json,
+    Markdown,
+    /// One self-contained HTML page (`tend scan`).
+    Html,
+    /// SARIF 2.1.0 (`tend check`, `tend audit`).
+    Sarif,
+    /// A CycloneDX 1.6 JSON SBOM (`tend inventory`, `tend audit`).
+    Cyclonedx,
 }
 
 /// `--kind`: the store's own names, so the flag and the listing agree.

@@ -2,7 +2,7 @@ use std::path::Path;
 
 use anyhow::Result;
 use tend_advisory::AuditOptions;
-use tend_model::{AuditReport, SeverityRating};
+use tend_model::{AuditReport, Inventory, SeverityRating};
 
 use crate::cli::{AuditArgs, AuditFailOn, AuditFormat};
 use crate::diagnostics::{print_warnings, ExitStatus};
@@ -12,6 +12,7 @@ pub fn run(
     args: &AuditArgs,
     config: Option<&Path>,
     cache_dir: Option<&Path>,
+    store: Option<&Path>,
 ) -> Result<ExitStatus> {
     let settings = ProjectSettings::resolve(&args.project, config)?;
     let now = crate::settings::now()?;
@@ -37,41 +38,74 @@ pub fn run(
     )?;
     let report = tend_advisory::audit(targets, &data, &audit_options(&settings, now));
 
-    let text = match args.format {
-        AuditFormat::Table => {
-            print_warnings(&inventory.diagnostics);
-            tend_report::audit_table(&report, now, &settings.display())
-        }
-        AuditFormat::Json => tend_report::audit_json_text(&report, now),
-        AuditFormat::Markdown => tend_report::audit_markdown(&report, now, &settings.display()),
-        // The inventory's own diagnostics (sources that could not be read in full) go into the
-        // log with the findings: a code-scanning upload has no terminal to warn on.
-        AuditFormat::Sarif => tend_report::sarif_text(
-            &inventory.diagnostics,
-            Some(&report),
-            &tend_report::SarifContext {
-                tool_version: env!("CARGO_PKG_VERSION"),
-                project_root: &settings.project,
-                inventory: Some(&inventory),
-            },
-        ),
-        AuditFormat::Cyclonedx => tend_report::cyclonedx_text(
-            &inventory,
-            Some(&report),
-            &tend_report::CycloneDxContext {
-                tool_version: env!("CARGO_PKG_VERSION"),
-                generated: now,
-            },
-        ),
-    };
+    if args.format == AuditFormat::Table {
+        print_warnings(&inventory.diagnostics);
+    }
+    let render_as = |format| Ok(render(format, &inventory, &report, &settings, now));
+    let text = render_as(args.format)?;
     crate::output::write(args.output.as_deref(), &text)?;
     let status = exit_status(&report, args.fail_on, args.strict);
+
+    let renderings = super::report::renderings(args.format, &text, render_as)?;
+    let summary = tend_report::AuditSummary::new(&report, now);
+    super::history::record(
+        store,
+        &super::history::Finished {
+            kind: tend_store::RunKind::Audit,
+            project: &settings.project,
+            started_at: now,
+            status,
+            summary: serde_json::json!({
+                "audited": summary.audited_packages,
+                "vulnerable": summary.vulnerable_packages,
+                "findings": summary.findings,
+                "highest": summary.highest.map(|rating| rating.to_string()),
+                "ignored": summary.ignored_findings,
+                "not_audited": summary.not_audited_packages,
+            }),
+            reports: &renderings.report("audit"),
+            renderings: &renderings.pairs(),
+        },
+    );
     // The process ends right after: freeing every decoded advisory one by one would cost more
     // than the rest of a large audit's matching, and the OS reclaims it all at once anyway.
     std::mem::forget(data);
     std::mem::forget(report);
     std::mem::forget(inventory);
     Ok(status)
+}
+
+fn render(
+    format: AuditFormat,
+    inventory: &Inventory,
+    report: &AuditReport,
+    settings: &ProjectSettings,
+    now: jiff::Timestamp,
+) -> String {
+    match format {
+        AuditFormat::Table => tend_report::audit_table(report, now, &settings.display()),
+        AuditFormat::Json => tend_report::audit_json_text(report, now),
+        AuditFormat::Markdown => tend_report::audit_markdown(report, now, &settings.display()),
+        // The inventory's own diagnostics (sources that could not be read in full) go into the
+        // log with the findings: a code-scanning upload has no terminal to warn on.
+        AuditFormat::Sarif => tend_report::sarif_text(
+            &inventory.diagnostics,
+            Some(report),
+            &tend_report::SarifContext {
+                tool_version: env!("CARGO_PKG_VERSION"),
+                project_root: &settings.project,
+                inventory: Some(inventory),
+            },
+        ),
+        AuditFormat::Cyclonedx => tend_report::cyclonedx_text(
+            inventory,
+            Some(report),
+            &tend_report::CycloneDxContext {
+                tool_version: env!("CARGO_PKG_VERSION"),
+                generated: now,
+            },
+        ),
+    }
 }
 
 pub fn audit_options(settings: &ProjectSettings, now: jiff::Timestamp) -> AuditOptions<'_> {

@@ -12,6 +12,7 @@ mod inventory;
 mod online;
 mod outdated;
 mod plan;
+mod report;
 mod resolve;
 mod scan;
 
@@ -24,15 +25,16 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
     let config = cli.config.as_deref();
     let cache_dir = cli.cache_dir.as_deref();
     match cli.command {
-        Command::Inventory(args) => inventory::run(&args, config),
-        Command::Check(args) => check::run(&args, config),
+        Command::Inventory(args) => inventory::run(&args, config, cli.store.as_deref()),
+        Command::Check(args) => check::run(&args, config, cli.store.as_deref()),
         Command::Scan(args) => scan::run(&args, config, cache_dir, cli.store.as_deref()),
-        Command::Audit(args) => audit::run(&args, config, cache_dir),
-        Command::Outdated(args) => outdated::run(&args, config, cache_dir),
+        Command::Audit(args) => audit::run(&args, config, cache_dir, cli.store.as_deref()),
+        Command::Outdated(args) => outdated::run(&args, config, cache_dir, cli.store.as_deref()),
         Command::Plan(args) => plan::run(&args, config, cache_dir, cli.store.as_deref()),
         Command::Approve(args) => approve::run(&args, config, cache_dir, cli.store.as_deref()),
         Command::Init(args) => init::run(&args, config),
         Command::History(args) => history::run(&args, cli.store.as_deref()),
+        Command::Report(args) => report::run(&args, cli.store.as_deref()),
         Command::Db { command } => match command {
             DbCommand::Update(args) => db::update(&args, config, cache_dir),
             DbCommand::Status(args) => db::status(&args, config, cache_dir),

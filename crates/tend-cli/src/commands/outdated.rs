@@ -41,6 +41,7 @@ pub fn run(
     args: &OutdatedArgs,
     config: Option<&Path>,
     cache_dir: Option<&Path>,
+    store: Option<&Path>,
 ) -> Result<ExitStatus> {
     let settings = ProjectSettings::resolve(&args.project, config)?;
     let now = crate::settings::now()?;
@@ -61,16 +62,42 @@ pub fn run(
         },
     )?;
 
-    let text = match args.format {
-        ReportFormat::Table => {
-            print_warnings(&inventory.diagnostics);
-            tend_report::outdated_table(&report, now, &settings.display())
-        }
-        ReportFormat::Json => tend_report::outdated_json_text(&report),
-        ReportFormat::Markdown => tend_report::outdated_markdown(&report, now, &settings.display()),
+    if args.format == ReportFormat::Table {
+        print_warnings(&inventory.diagnostics);
+    }
+    let display = settings.display();
+    let render_as = |format| {
+        Ok(match format {
+            ReportFormat::Table => tend_report::outdated_table(&report, now, &display),
+            ReportFormat::Json => tend_report::outdated_json_text(&report),
+            ReportFormat::Markdown => tend_report::outdated_markdown(&report, now, &display),
+        })
     };
+    let text = render_as(args.format)?;
     crate::output::write(args.output.as_deref(), &text)?;
-    Ok(exit_status(&report, args.strict))
+    let status = exit_status(&report, args.strict);
+
+    let renderings = super::report::renderings(args.format, &text, render_as)?;
+    let summary = tend_report::OutdatedSummary::new(&report);
+    super::history::record(
+        store,
+        &super::history::Finished {
+            kind: tend_store::RunKind::Outdated,
+            project: &settings.project,
+            started_at: now,
+            status,
+            summary: serde_json::json!({
+                "packages": summary.packages,
+                "outdated": summary.outdated,
+                "yanked": summary.yanked,
+                "unknown": summary.unknown,
+                "not_checked": summary.not_checked,
+            }),
+            reports: &renderings.report("outdated"),
+            renderings: &renderings.pairs(),
+        },
+    );
+    Ok(status)
 }
 
 /// Asks the run's indexes about every package of the inventory and compares.

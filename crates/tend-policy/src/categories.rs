@@ -411,6 +411,7 @@ fn target(
 
 fn gates(
     values: &[Spanned<String>],
+    update: &crate::UpdatePolicy,
     source: &SourceText<'_>,
     problems: &mut Vec<ConfigProblem>,
 ) -> Vec<String> {
@@ -422,6 +423,7 @@ fn gates(
         } else if gates.iter().any(|known| known == gate) {
             problems.push(source.problem(value.span(), format!("gate `{gate}` is listed twice")));
         } else {
+            crate::update::check_gate_reference(value, update, source, problems);
             gates.push(gate.to_string());
         }
     }
@@ -432,6 +434,7 @@ fn gates(
 pub(crate) fn validate(
     raw: Vec<Spanned<RawCategory>>,
     fallback: &RawFallback,
+    update: &crate::UpdatePolicy,
     source: &SourceText<'_>,
     problems: &mut Vec<ConfigProblem>,
 ) -> Categories {
@@ -553,7 +556,7 @@ pub(crate) fn validate(
             sla,
             strategy: strategy(table.strategy.as_ref(), source, problems),
             target: target(table.target.as_ref(), source, problems),
-            gates: gates(&table.gates, source, problems),
+            gates: gates(&table.gates, update, source, problems),
             min_age: duration(table.min_age.as_ref(), source, problems),
             security_min_age: duration(table.security_min_age.as_ref(), source, problems),
             location: Some(source.location(span)),
@@ -564,7 +567,7 @@ pub(crate) fn validate(
         sla: duration(fallback.sla.as_ref(), source, problems),
         strategy: strategy(fallback.strategy.as_ref(), source, problems),
         target: target(fallback.target.as_ref(), source, problems),
-        gates: gates(&fallback.gates, source, problems),
+        gates: gates(&fallback.gates, update, source, problems),
         min_age: duration(fallback.min_age.as_ref(), source, problems),
         security_min_age: duration(fallback.security_min_age.as_ref(), source, problems),
         ..Category::fallback()

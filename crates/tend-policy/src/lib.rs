@@ -15,6 +15,7 @@ mod discover;
 mod error;
 mod raw;
 mod templates;
+mod update;
 
 use std::path::PathBuf;
 
@@ -26,6 +27,10 @@ pub use discover::{load, load_file, ConfigFile};
 pub use error::{ConfigError, ConfigProblem};
 pub use templates::Preset;
 use tend_model::{IgnoreRuleRef, Location, PackageName, VersionSpecifiers};
+pub use update::{
+    CommandLine, CustomGate, UpdatePolicy, BUILTIN_GATES, DEFAULT_GATE_TIMEOUT,
+    DEFAULT_HEALTH_TIMEOUT, DEFAULT_TEST_COMMAND,
+};
 
 /// Parses a duration as the policy writes one (`90m`, `24h`, `7d`, `2w`: a whole number and a
 /// unit), for command-line flags that take the same values (`tend outdated --min-age`). The
@@ -46,6 +51,8 @@ pub struct Policy {
     pub index: IndexPolicy,
     /// `[[categories]]` and `[fallback-category]`: how urgent each package is.
     pub categories: Categories,
+    /// `[update]` and `[gates]`: how updates are tried and applied.
+    pub update: UpdatePolicy,
 }
 
 /// `[index]`: the package indexes `tend outdated` asks, above the environment's `PIP_*` and

@@ -30,6 +30,10 @@ pub(crate) struct RawConfig {
     categories: Vec<Spanned<crate::categories::RawCategory>>,
     #[serde(default)]
     fallback_category: crate::categories::RawFallback,
+    #[serde(default)]
+    update: crate::update::RawUpdate,
+    #[serde(default)]
+    gates: BTreeMap<Spanned<String>, Spanned<crate::update::RawGate>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -221,9 +225,11 @@ impl RawConfig {
 
         let advisories = self.advisories.validate(source, &mut problems);
         let index = self.index.validate(source, &mut problems);
+        let update = crate::update::validate(&self.update, &self.gates, source, &mut problems);
         let categories = crate::categories::validate(
             self.categories,
             &self.fallback_category,
+            &update,
             source,
             &mut problems,
         );
@@ -243,6 +249,7 @@ impl RawConfig {
             advisories,
             index,
             categories,
+            update,
         })
     }
 }
@@ -460,6 +467,9 @@ pub(crate) fn parse_duration(text: &str) -> Result<std::time::Duration, String> 
     let (number, unit) = text.split_at(split);
     let number: u64 = number.parse().map_err(|_| expected())?;
     let seconds = match unit.trim() {
+        // Seconds are for time limits (`health-timeout = "90s"`); the examples keep to the
+        // units deadlines use.
+        "s" => 1,
         "m" | "min" => 60,
         "h" => 3600,
         "d" => 86_400,

@@ -1,46 +1,17 @@
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+use common::{load, rendered_problems};
 use tend_model::PackageName;
 use tend_policy::{
-    load_file, ConfigError, MatchReason, PackagePattern, Policy, Preset, Target, UpdateStrategy,
+    load_file, MatchReason, PackagePattern, Policy, Preset, Target, UpdateStrategy,
     FALLBACK_CATEGORY,
 };
-
-fn load(text: &str) -> Result<Policy, ConfigError> {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("tend.toml");
-    fs_err::write(&path, text).unwrap();
-    load_file(&path)
-}
-
-/// Every problem as `line:column: message (hint)` with the offending line, the way a user
-/// reads them.
-fn rendered_problems(text: &str) -> String {
-    match load(text).unwrap_err() {
-        ConfigError::Invalid { problems, .. } => problems
-            .into_iter()
-            .map(|p| {
-                let hint = p
-                    .hint
-                    .map(|h| format!("\n    hint: {h}"))
-                    .unwrap_or_default();
-                format!(
-                    "{}:{}: {}\n    | {}{hint}",
-                    p.location.line,
-                    p.location.column.unwrap_or(0),
-                    p.message,
-                    p.line_text.unwrap_or_default()
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
-        other => panic!("expected Invalid, got {other:?}"),
-    }
-}
 
 fn name(text: &str) -> PackageName {
     PackageName::from_str(text).unwrap()

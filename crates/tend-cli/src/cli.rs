@@ -576,6 +576,11 @@ pub struct PlanArgs {
     /// `tend approve`.
     #[arg(long)]
     pub save: bool,
+
+    /// Skip the pre-flight resolution check (resolving the items to apply now with uv, found
+    /// through TEND_UV or on PATH).
+    #[arg(long)]
+    pub no_preflight: bool,
 }
 
 #[derive(Debug, Args)]

@@ -126,7 +126,12 @@ fn project(context: &TestContext) {
 }
 
 fn plan(context: &TestContext, server: &TestServer, args: &[&str]) -> Command {
-    let mut command = tend(context, &["plan", "--no-environment", "--index-url"]);
+    // The pre-flight resolution has its own tests (plan_preflight.rs); here it would depend on
+    // whether uv is installed.
+    let mut command = tend(
+        context,
+        &["plan", "--no-preflight", "--no-environment", "--index-url"],
+    );
     command
         .arg(server.url_for("/simple/"))
         .args(args)

@@ -70,6 +70,7 @@ pub fn run(
             index: &args.index,
             offline: args.offline,
             refresh: false,
+            preflight: false,
         },
         config,
         cache_dir,

@@ -12,6 +12,7 @@ mod inventory;
 mod online;
 mod outdated;
 mod plan;
+mod preflight;
 mod report;
 mod resolve;
 mod scan;

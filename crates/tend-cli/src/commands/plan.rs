@@ -28,6 +28,7 @@ pub fn run(
         index: &args.index,
         offline: args.offline,
         refresh: args.refresh,
+        preflight: !args.no_preflight,
     };
     let computed = compute(&source, config, cache_dir)?;
     let plan = &computed.plan;
@@ -55,6 +56,9 @@ pub struct Source<'a> {
     pub index: &'a IndexArgs,
     pub offline: bool,
     pub refresh: bool,
+    /// Run the pre-flight resolution check (`tend approve` does not: it compares inputs only,
+    /// and the fingerprint does not depend on the check).
+    pub preflight: bool,
 }
 
 /// A plan with the data it was made from.
@@ -103,13 +107,25 @@ pub fn compute(
         },
     )?;
 
-    let plan = tend_plan::plan(&tend_plan::PlanInput {
+    let mut plan = tend_plan::plan(&tend_plan::PlanInput {
         now,
         categories: &settings.policy.categories,
         audit: &audit,
         outdated: &outdated,
     });
     let fingerprint = Fingerprint::new(&inventory, &audit, &outdated);
+    if source.preflight {
+        let request = super::preflight::PreflightRequest {
+            settings: &settings,
+            inventory: &inventory,
+            outdated: &outdated,
+            index: source.index,
+            offline: source.offline,
+        };
+        super::preflight::check(&request, &mut plan);
+    } else {
+        plan.set_preflight(super::preflight::turned_off());
+    }
     Ok(Computed {
         settings,
         now,

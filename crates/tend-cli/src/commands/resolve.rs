@@ -188,7 +188,7 @@ impl ResolveInput {
 }
 
 /// `name[extras]specifier ; marker`, as PEP 508 writes it.
-fn requirement_line(declaration: &Declaration, with_extras: bool) -> String {
+pub(crate) fn requirement_line(declaration: &Declaration, with_extras: bool) -> String {
     let mut line = declaration.name.to_string();
     if with_extras && !declaration.extras.is_empty() {
         let extras: Vec<String> = declaration.extras.iter().map(ToString::to_string).collect();
@@ -289,15 +289,45 @@ fn index_option_lines(inventory: &Inventory) -> Vec<String> {
             .iter()
             .map(|url| format!("--extra-index-url {url}")),
     );
-    lines.extend(find_links.iter().map(|link| format!("--find-links {link}")));
+    lines.extend(link_option_lines(&find_links, &trusted_hosts));
+    if no_index {
+        lines.push("--no-index".to_string());
+    }
+    lines
+}
+
+/// The `--find-links` and `--trusted-host` options of every requirements file, merged as
+/// [`index_option_lines`] merges them: the part of a file's index options that is not an
+/// index (the pre-flight check takes its indexes from the run's index settings instead).
+pub(crate) fn requirement_file_link_lines(inventory: &Inventory) -> Vec<String> {
+    let mut find_links: Vec<String> = Vec::new();
+    let mut trusted_hosts: Vec<&str> = Vec::new();
+    for source in &inventory.sources {
+        for link in &source.options.find_links {
+            let link = find_links_location(link, &source.path);
+            if !find_links.contains(&link) {
+                find_links.push(link);
+            }
+        }
+        for host in &source.options.trusted_hosts {
+            if !trusted_hosts.contains(&host.as_str()) {
+                trusted_hosts.push(host);
+            }
+        }
+    }
+    link_option_lines(&find_links, &trusted_hosts)
+}
+
+fn link_option_lines(find_links: &[String], trusted_hosts: &[&str]) -> Vec<String> {
+    let mut lines: Vec<String> = find_links
+        .iter()
+        .map(|link| format!("--find-links {link}"))
+        .collect();
     lines.extend(
         trusted_hosts
             .iter()
             .map(|host| format!("--trusted-host {host}")),
     );
-    if no_index {
-        lines.push("--no-index".to_string());
-    }
     lines
 }
 
@@ -370,39 +400,18 @@ fn run_uv(input: &ResolveInput, inventory: &Inventory, options: &ResolveOptions)
     if options.offline {
         command.arg("--offline");
     }
-    command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-
-    let mut child = command.spawn().map_err(|source| {
-        if source.kind() == std::io::ErrorKind::NotFound {
-            ResolveError::UvNotFound {
-                uv: options.uv.clone(),
-            }
-        } else {
-            ResolveError::Spawn {
-                uv: options.uv.clone(),
-                source,
-            }
-        }
-    })?;
-    let stdout = read_in_background(child.stdout.take());
-    let stderr = read_in_background(child.stderr.take());
-    let status =
-        wait_with_timeout(&mut child, options.timeout).map_err(|source| ResolveError::Wait {
-            uv: options.uv.clone(),
-            source,
-        })?;
-    let Some(status) = status else {
+    let Some(UvOutput {
+        status,
+        stdout,
+        stderr,
+    }) = run_captured(&mut command, &options.uv, options.timeout)?
+    else {
         return Err(ResolveError::TimedOut {
             timeout: options.timeout,
             requirements: input.describe(),
         }
         .into());
     };
-    let stdout = String::from_utf8_lossy(&stdout.recv().unwrap_or_default()).into_owned();
-    let stderr = String::from_utf8_lossy(&stderr.recv().unwrap_or_default()).into_owned();
     if !status.success() {
         let mut indented = String::new();
         for line in stderr.lines().filter(|line| !line.trim().is_empty()) {
@@ -419,6 +428,53 @@ fn run_uv(input: &ResolveInput, inventory: &Inventory, options: &ResolveOptions)
         .into());
     }
     Ok(stdout)
+}
+
+/// What a finished uv run printed.
+#[derive(Debug)]
+pub(crate) struct UvOutput {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `command` (uv, found at `uv`) with no input, capturing both outputs; `None` when it was
+/// stopped after `timeout`. uv missing is [`ResolveError::UvNotFound`].
+pub(crate) fn run_captured(
+    command: &mut Command,
+    uv: &Path,
+    timeout: Duration,
+) -> Result<Option<UvOutput>, ResolveError> {
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().map_err(|source| {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            ResolveError::UvNotFound {
+                uv: uv.to_path_buf(),
+            }
+        } else {
+            ResolveError::Spawn {
+                uv: uv.to_path_buf(),
+                source,
+            }
+        }
+    })?;
+    let stdout = read_in_background(child.stdout.take());
+    let stderr = read_in_background(child.stderr.take());
+    let status = wait_with_timeout(&mut child, timeout).map_err(|source| ResolveError::Wait {
+        uv: uv.to_path_buf(),
+        source,
+    })?;
+    let Some(status) = status else {
+        return Ok(None);
+    };
+    Ok(Some(UvOutput {
+        status,
+        stdout: String::from_utf8_lossy(&stdout.recv().unwrap_or_default()).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr.recv().unwrap_or_default()).into_owned(),
+    }))
 }
 
 fn read_in_background(pipe: Option<impl Read + Send + 'static>) -> mpsc::Receiver<Vec<u8>> {

@@ -353,6 +353,15 @@ pub struct ScanOutputArgs {
     pub output: Option<PathBuf>,
 }
 
+/// The formats of `tend plan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    Table,
+    Json,
+    /// An update summary for a ticket or a pull request: phases, fixes, deadlines, commands.
+    Markdown,
+}
+
 /// The formats of `tend scan`: the common ones, and a self-contained HTML page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ScanFormat {
@@ -565,8 +574,8 @@ pub struct PlanArgs {
     pub refresh: bool,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
+    pub format: PlanFormat,
 
     /// Write the output to this file instead of standard output (replaced atomically).
     #[arg(long, short = 'o', value_name = "FILE")]

@@ -199,3 +199,24 @@ fn plan_exit_codes() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("TEND_NOW"));
 }
+
+/// The Markdown form: the same plan as the table, as an update summary with the commands; the
+/// exit code is the table's (two items overdue).
+#[test]
+fn plan_markdown_of_a_pinned_project() {
+    let context = TestContext::new();
+    project(&context);
+    let server = index();
+    let output = context.run(&mut plan(&context, &server, &["--format", "markdown"]));
+    let markdown = context.filter(&output);
+    assert!(markdown.contains("exit_code: 1"), "{markdown}");
+    assert!(
+        markdown.contains("| alpha | 1.0.0 | 1.1.0 | minor | high |"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("$ uv pip install 'alpha==1.1.0'"),
+        "{markdown}"
+    );
+    insta::assert_snapshot!("markdown", markdown);
+}

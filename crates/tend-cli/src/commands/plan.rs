@@ -13,7 +13,7 @@ use sha2::{Digest as _, Sha256};
 use tend_model::{AuditReport, Inventory, OutdatedReport, Strategy};
 use tend_store::{NewRun, RunId, RunStatus, SqliteStore, Store};
 
-use crate::cli::{Format, IndexArgs, PlanArgs, ProjectArgs};
+use crate::cli::{IndexArgs, PlanArgs, PlanFormat, ProjectArgs};
 use crate::diagnostics::{print_warnings, ExitStatus};
 use crate::settings::ProjectSettings;
 
@@ -33,11 +33,15 @@ pub fn run(
     let computed = compute(&source, config, cache_dir)?;
     let plan = &computed.plan;
     let text = match args.format {
-        Format::Table => {
+        PlanFormat::Table => {
             print_warnings(&computed.inventory.diagnostics);
             tend_plan::table(plan)
         }
-        Format::Json => tend_plan::json_text(plan),
+        PlanFormat::Json => tend_plan::json_text(plan),
+        PlanFormat::Markdown => {
+            print_warnings(&computed.inventory.diagnostics);
+            tend_plan::markdown(plan, &computed.settings.project.display().to_string())
+        }
     };
     crate::output::write(args.output.as_deref(), &text)?;
     let status = exit_status(plan);

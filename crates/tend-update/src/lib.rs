@@ -3,9 +3,12 @@
 //! environments, gates and apply steps build on them.
 
 pub mod bisect;
+pub mod deprecations;
 pub mod lock;
 pub mod snapshot;
+pub mod trial;
 
 pub use bisect::{isolate, Isolation, Trials};
 pub use lock::{lock, EnvironmentLock, LockError};
 pub use snapshot::{compare, Difference, FileCopy, Installed, Origin, Snapshot, SNAPSHOT_VERSION};
+pub use trial::{create_venv, install, run_in, Installer, Step, TrialEnv, TrialError};

@@ -218,6 +218,17 @@ fn a_real_conflict_holds_back_the_less_urgent_item() {
         preflight["resolver"].as_str().unwrap(),
     );
     insta::assert_snapshot!("conflict_table", table);
+
+    // Offline, uv answers from the cache the runs above filled, and finds the same conflict
+    // without asking the index.
+    let asked = server.requests().len();
+    let json = run_json(
+        &mut plan(&context, &server, &uv, &["--offline", "--format", "json"]),
+        1,
+    );
+    assert_eq!(server.requests().len(), asked);
+    assert_eq!(json["preflight"]["status"], "held-back", "{json:#}");
+    assert_eq!(json["preflight"]["held_back"], serde_json::json!(["beta"]));
 }
 
 #[test]
@@ -300,4 +311,73 @@ fn without_uv_or_with_no_preflight_the_plan_is_unchanged() {
     // With uv, the same project holds beta back: the two runs above did skip the check.
     let json = run_json(&mut plan(&context, &server, &uv, &["--format", "json"]), 1);
     assert_eq!(json["preflight"]["held_back"], serde_json::json!(["beta"]));
+}
+
+/// A directory index whose pages list wheels it does not hold (the examples' index is one):
+/// uv cannot resolve, which is not a conflict, so nothing is held back.
+#[test]
+fn an_index_without_the_files_is_not_a_conflict() {
+    let Some(uv) = uv() else { return };
+    let context = TestContext::new();
+    let root = context.root().join("index");
+    for (name, versions) in [
+        ("alpha", ["1.0.0", "2.0.0"]),
+        ("beta", ["1.0.0", "1.1.0"]),
+        ("gamma", ["1.0.0", "1.0.1"]),
+    ] {
+        let mut page = String::from("<!DOCTYPE html>\n<html><body>\n");
+        for version in versions {
+            let _ = writeln!(
+                page,
+                "<a href=\"../../files/{name}-{version}-py3-none-any.whl\">{name}-{version}-py3-none-any.whl</a><br/>"
+            );
+        }
+        page.push_str("</body></html>\n");
+        fs_err::create_dir_all(root.join(name)).unwrap();
+        fs_err::write(root.join(name).join("index.html"), page).unwrap();
+    }
+    // HTML pages have no upload times: no minimum age, or every item would be held.
+    fs_err::write(
+        context.project().join("tend.toml"),
+        POLICY.replace("min-age = \"7d\"\n", ""),
+    )
+    .unwrap();
+    fs_err::write(
+        context.project().join("requirements.txt"),
+        "alpha==1.0.0\nbeta==1.0.0\ngamma==1.0.0\n",
+    )
+    .unwrap();
+
+    let mut command = tend(
+        &context,
+        &[
+            "plan",
+            "--no-environment",
+            "--format",
+            "json",
+            "--index-url",
+        ],
+    );
+    command
+        .arg(&root)
+        .env("TEND_NOW", NOW)
+        .env("TEND_UV", &uv)
+        .env("UV_PYTHON_DOWNLOADS", "never");
+    let output = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // No upload times, so no clock and nothing overdue: the plan's exit status is 0.
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["preflight"]["status"], "not-run", "{json:#}");
+    let reason = json["preflight"]["reason"].as_str().unwrap();
+    assert!(reason.starts_with("uv could not"), "{reason}");
+    assert!(
+        stderr.contains("warning: the pre-flight resolution check did not run: uv could not"),
+        "{stderr}"
+    );
+    assert_eq!(
+        planned(&json),
+        pairs(&[("alpha", "2.0.0"), ("beta", "1.1.0"), ("gamma", "1.0.1")])
+    );
+    assert!(json["deferred"].as_array().unwrap().is_empty());
 }

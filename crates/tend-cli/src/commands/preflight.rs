@@ -194,6 +194,7 @@ fn run(request: &PreflightRequest<'_>, plan: &Plan) -> Result<Outcome, NotRun> {
     let secrets = secrets(&indexes);
     let uv = Uv {
         program: uv_program(),
+        offline: request.offline,
         base: Base::new(request.inventory, request.outdated),
         options: options(request, &indexes),
         secrets,
@@ -501,6 +502,7 @@ fn environment_pins(inventory: &Inventory, outdated: &OutdatedReport) -> Vec<Bas
 /// uv, with what every run of the check shares.
 struct Uv {
     program: PathBuf,
+    offline: bool,
     base: Base,
     options: UvOptions,
     secrets: Vec<String>,
@@ -560,6 +562,10 @@ impl Uv {
         }
         let stderr = self.redact(&output.stderr);
         match explanation(&stderr) {
+            Some(conflict) if missing_data(&conflict) => Err(NotRun::warn(format!(
+                "uv could not find what the plan needs on its indexes{}: {conflict}",
+                if self.offline { " or in its cache" } else { "" }
+            ))),
             Some(conflict) => Ok(Resolution::NoSolution(conflict)),
             None => Err(NotRun::warn(format!(
                 "uv could not resolve ({}): {}",
@@ -600,16 +606,10 @@ impl Uv {
 }
 
 /// uv's explanation of a resolution with no solution, one sentence a line, without the
-/// decoration; `None` when uv failed for another reason. "Not found in the cache" (offline) is
-/// another reason: the cache lacks data, the requirements are not at fault.
+/// decoration; `None` when uv failed for another reason.
 fn explanation(stderr: &str) -> Option<String> {
     let (_, after) = stderr.split_once("No solution found when resolving dependencies")?;
     let after = after.trim_start_matches(':');
-    if after.contains("not found in the cache")
-        || after.contains("network connectivity is disabled")
-    {
-        return None;
-    }
     let mut paragraphs: Vec<String> = Vec::new();
     let mut current = String::new();
     for line in after.lines() {
@@ -636,6 +636,20 @@ fn explanation(stderr: &str) -> Option<String> {
     }
     let text = paragraphs.join("\n");
     (!text.is_empty()).then_some(text)
+}
+
+/// A "no solution" that is about data uv could not get rather than requirements that do not fit:
+/// a package missing from every index (the plan found it there, so uv reads the index
+/// differently: a directory index without the files, say) or from uv's cache offline.
+fn missing_data(explanation: &str) -> bool {
+    [
+        "not found in the package registry",
+        "not found in the provided package locations",
+        "not found in the cache",
+        "network connectivity is disabled",
+    ]
+    .iter()
+    .any(|phrase| explanation.contains(phrase))
 }
 
 /// uv's standard error on one line, without decoration or the temporary folder's path.
@@ -708,12 +722,15 @@ mod tests {
              can conclude that your requirements are unsatisfiable."
         );
         assert!(explanation("error: Failed to fetch: `http://127.0.0.1/simple/alpha/`").is_none());
-        assert!(explanation(
-            "  × No solution found when resolving dependencies:\n  ╰─▶ Because alpha was not \
+        assert!(!missing_data(&explanation(stderr).unwrap()));
+        assert!(missing_data(
+            &explanation(
+                "  × No solution found when resolving dependencies:\n  ╰─▶ Because alpha was not \
              found in the cache and you require alpha==2.0.0, we can conclude that your \
              requirements are unsatisfiable."
-        )
-        .is_none());
+            )
+            .unwrap()
+        ));
     }
 
     #[test]

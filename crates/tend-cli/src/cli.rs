@@ -369,6 +369,8 @@ pub enum ScanFormat {
     Json,
     /// One HTML file with its own style and no script, readable offline and on a phone.
     Html,
+    /// The summary for a ticket or a pull request: one section per stage, and the next step.
+    Markdown,
 }
 
 /// How far `tend outdated` looks for an allowed update.

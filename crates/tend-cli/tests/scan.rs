@@ -222,3 +222,220 @@ fn example_service_scan_html() {
     }
     insta::assert_snapshot!(context.filter(&html));
 }
+
+/// The example as Markdown: the same stages as the table, one section each, ready for a ticket.
+#[test]
+fn example_service_scan_markdown() {
+    let context = TestContext::new();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut command = tend(
+        &context,
+        &["scan", "examples/flask-service", "--format", "markdown"],
+    );
+    command
+        .current_dir(fs_err::canonicalize(root).unwrap())
+        .env("TEND_NOW", "2026-11-23T12:00:00Z");
+    let output = context.run(&mut command);
+    for section in [
+        "## Health",
+        "## Advisories",
+        "## Outdated",
+        "## Plan",
+        "## Next",
+    ] {
+        assert!(output.contains(section), "no {section}:\n{output}");
+    }
+    insta::assert_snapshot!(output);
+}
+
+/// A project whose policy gives `beta` a one-day SLA and `gamma` ninety days, and an index on
+/// 127.0.0.1 where both have a newer release; no environment and no advisories, so only the
+/// plan can fail the scan.
+fn planned_project(context: &TestContext, server: &tend_test::http::TestServer, sla: &str) {
+    let root = context.project();
+    fs_err::write(root.join("requirements.txt"), "beta==1.0.0\ngamma==2.0.0\n").unwrap();
+    fs_err::write(
+        root.join("tend.toml"),
+        format!(
+            r#"[index]
+url = "{}"
+
+[[categories]]
+name = "critical"
+packages = ["beta"]
+sla = "{sla}"
+
+[fallback-category]
+sla = "90d"
+"#,
+            server.url_for("/simple/")
+        ),
+    )
+    .unwrap();
+}
+
+fn planned_index() -> tend_test::http::TestServer {
+    use common::simple_page;
+    use tend_test::http::{Routes, TestServer};
+    TestServer::start(
+        Routes::new()
+            .route(
+                "/simple/beta/",
+                simple_page(
+                    "beta",
+                    &[
+                        ("1.0.0", "2025-06-01T08:00:00Z"),
+                        ("1.0.1", "2026-10-01T00:00:00Z"),
+                    ],
+                ),
+            )
+            .route(
+                "/simple/gamma/",
+                simple_page(
+                    "gamma",
+                    &[
+                        ("2.0.0", "2025-06-01T08:00:00Z"),
+                        ("2.1.0", "2026-11-01T00:00:00Z"),
+                    ],
+                ),
+            ),
+    )
+}
+
+fn scan_json_of(context: &TestContext, args: &[&str], code: i32) -> Value {
+    let mut command = tend(context, &["scan", "--no-environment", "--format", "json"]);
+    command
+        .args(args)
+        .arg(context.project())
+        .env("TEND_NOW", "2026-11-23T12:00:00Z");
+    run_json(&mut command, code)
+}
+
+#[test]
+fn an_overdue_plan_item_fails_the_scan() {
+    let context = TestContext::new();
+    let server = planned_index();
+    // beta 1.0.1 was uploaded 2026-10-01: one day later it was due, 52 days and 12 hours ago.
+    planned_project(&context, &server, "24h");
+    let json = scan_json_of(&context, &[], 1);
+    assert_eq!(json["findings"], serde_json::json!([]), "{json:#}");
+    let plan = &json["plan"];
+    assert_eq!(plan["items"], 2, "{json:#}");
+    assert_eq!(plan["overdue"], 1);
+    assert_eq!(plan["deferred"], 0);
+    assert_eq!(plan["most_overdue"][0]["name"], "beta");
+    assert_eq!(plan["most_overdue"][0]["due"], "2026-10-02T00:00:00Z");
+    assert_eq!(
+        plan["most_overdue"][0]["overdue_by_seconds"],
+        (52 * 24 + 12) * 3600
+    );
+    // gamma 2.1.0, uploaded 2026-11-01, is due 90 days later: the next deadline ahead.
+    assert_eq!(plan["next_due"]["name"], "gamma");
+    assert_eq!(plan["next_due"]["to"], "2.1.0");
+    assert_eq!(plan["next_due"]["due"], "2027-01-30T00:00:00Z");
+    assert!(plan["next_due"].get("overdue_by_seconds").is_none());
+    let next = json["next"].as_str().unwrap();
+    assert!(
+        next.contains("`tend plan ") && next.contains("schedules 2 updates (1 overdue)"),
+        "{next}"
+    );
+
+    // `--fail-on never` keeps the report and exits 0.
+    let json = scan_json_of(&context, &["--fail-on", "never"], 0);
+    assert_eq!(json["plan"]["overdue"], 1);
+
+    // The table names the overdue item and by how long.
+    let mut command = tend(&context, &["scan", "--no-environment"]);
+    command
+        .arg(context.project())
+        .env("TEND_NOW", "2026-11-23T12:00:00Z");
+    let table = context.filter(&context.run(&mut command));
+    assert!(
+        table.contains("plan         2 updates (0 security, 0 held, 1 overdue), 0 deferred"),
+        "{table}"
+    );
+    assert!(
+        table.contains("  overdue  beta 1.0.0 -> 1.0.1 (critical), by 52d 12h"),
+        "{table}"
+    );
+    assert!(
+        table.contains("  next due gamma 2.0.0 -> 2.1.0 (other), 2027-01-30 00:00 UTC"),
+        "{table}"
+    );
+
+    // The HTML report has the plan's section, the overdue deadline in bold.
+    let mut command = tend(&context, &["scan", "--no-environment", "--format", "html"]);
+    command
+        .arg(context.project())
+        .env("TEND_NOW", "2026-11-23T12:00:00Z");
+    let output = command.output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let html = String::from_utf8(output.stdout).unwrap();
+    assert!(html.contains("<section id=\"plan\">"), "{html}");
+    assert!(
+        html.contains(
+            "<td class=\"nowrap\"><strong>2026-10-02 00:00 UTC, overdue by 52d 12h</strong></td>"
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains("<span class=\"badge error\">1 overdue</span>"),
+        "{html}"
+    );
+}
+
+#[test]
+fn a_plan_within_its_deadlines_passes_the_scan() {
+    let context = TestContext::new();
+    let server = planned_index();
+    // A year for beta: due 2027-10-01, after gamma's deadline.
+    planned_project(&context, &server, "365d");
+    let json = scan_json_of(&context, &[], 0);
+    assert_eq!(json["plan"]["overdue"], 0, "{json:#}");
+    assert_eq!(json["plan"]["most_overdue"], serde_json::json!([]));
+    assert_eq!(json["plan"]["next_due"]["name"], "gamma");
+    assert!(json.get("plan_not_run").is_none());
+}
+
+/// One scan keeps its output in every format it can print, and `tend report` prints each back
+/// exactly as `tend scan --format FORMAT` prints it.
+#[test]
+fn a_scan_keeps_every_format_for_tend_report() {
+    let context = TestContext::new();
+    let store = context.root().join("history.sqlite3");
+    let example = example();
+    let with_store = |args: &[&str]| {
+        let mut command = tend(&context, args);
+        command
+            .arg("--store")
+            .arg(&store)
+            .env("TEND_NOW", "2026-11-23T12:00:00Z");
+        command
+    };
+    let recorded = with_store(&["scan", &example]).output().unwrap();
+    assert_eq!(recorded.status.code(), Some(1), "{recorded:?}");
+    let shown = run_json(
+        &mut with_store(&["history", "show", "1", "--format", "json"]),
+        0,
+    );
+    assert_eq!(
+        shown["renderings"],
+        serde_json::json!(["table", "json", "html", "markdown"])
+    );
+    assert_eq!(shown["reports"][0]["kind"], "scan");
+    assert!(shown["reports"][0]["document"]["plan"]["items"].is_u64());
+    for format in ["table", "json", "html", "markdown"] {
+        let printed = with_store(&["scan", &example, "--format", format])
+            .output()
+            .unwrap();
+        let reported = with_store(&["report", "1", "--format", format])
+            .output()
+            .unwrap();
+        assert_eq!(reported.status.code(), Some(0), "{reported:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&reported.stdout),
+            String::from_utf8_lossy(&printed.stdout),
+            "{format}"
+        );
+    }
+}

@@ -56,6 +56,9 @@ use tend_policy::{Categories, Category, MatchReason, Target, UpdateStrategy};
 
 pub use markdown::markdown;
 pub use render::{json_text, table};
+/// `3d 4h`: a duration as the plan's renderings write it (two largest units), for other
+/// reports that show a plan's deadlines.
+pub use render::duration as format_duration;
 
 /// The installer the plan's commands use.
 pub const INSTALLER: &str = "uv pip install";

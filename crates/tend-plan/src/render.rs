@@ -33,7 +33,7 @@ pub fn json_text(plan: &Plan) -> String {
 }
 
 /// `3d 4h`, `2h 30m`, `45m`: the two largest units, for a reader.
-pub(crate) fn duration(value: SignedDuration) -> String {
+pub fn duration(value: SignedDuration) -> String {
     let total = value.as_secs().unsigned_abs() / 60;
     let (days, hours, minutes) = (total / 1440, total / 60 % 24, total % 60);
     let text = if days > 0 && hours > 0 {

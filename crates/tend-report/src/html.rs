@@ -14,7 +14,7 @@ use tend_model::{
     SeverityRating,
 };
 
-use crate::scan::{AuditStage, OutdatedStage, ScanSummary};
+use crate::scan::{AuditStage, OutdatedStage, PlanOverview, PlanStage, ScanSummary};
 use crate::text::{counted, describe_environment};
 use crate::words::{minute, one_line, place};
 use crate::{AuditSummary, DisplayOptions, OutdatedSummary};
@@ -53,12 +53,14 @@ footer{margin:2em 0 1em;color:#5b6475;font-size:.9em}
 ";
 
 /// The scan as an HTML document, from the same data as [`crate::scan_text`].
+#[allow(clippy::too_many_arguments)]
 pub fn scan_html(
     inventory: &Inventory,
     findings: &[Diagnostic],
     summary: &ScanSummary,
     audit: AuditStage<'_>,
     outdated: OutdatedStage<'_>,
+    plan: PlanStage<'_>,
     next: &str,
     options: &DisplayOptions,
 ) -> String {
@@ -78,10 +80,11 @@ pub fn scan_html(
     header(
         &mut page, inventory, summary, &project, audit, outdated, options,
     );
-    summary_section(&mut page, findings, summary, audit, outdated, next);
+    summary_section(&mut page, findings, summary, audit, outdated, plan, next);
     vulnerabilities(&mut page, audit);
     health(&mut page, findings, options);
     outdated_section(&mut page, outdated);
+    plan_section(&mut page, plan);
     not_covered(&mut page, audit, outdated, options);
     footer(&mut page, audit, outdated);
 
@@ -236,6 +239,7 @@ fn summary_section(
     summary: &ScanSummary,
     audit: AuditStage<'_>,
     outdated: OutdatedStage<'_>,
+    plan: PlanStage<'_>,
     next: &str,
 ) {
     page.section_start("summary", "Summary");
@@ -342,6 +346,48 @@ fn summary_section(
             page.element("div", Some("big"), "?");
             page.raw("<p>");
             page.text("Not run: ");
+            page.text_with_code(reason);
+            page.raw("</p>");
+        }
+    }
+    page.raw("</div>\n");
+
+    page.raw("<div class=\"card\" id=\"summary-plan\">");
+    page.element("h3", None, "Updates planned");
+    match plan {
+        PlanStage::Ran { plan } => {
+            let overview = PlanOverview::new(plan);
+            page.element("div", Some("big"), &overview.items.to_string());
+            page.raw("<p>");
+            let mut first = true;
+            for (class, count, label) in [
+                ("error", overview.overdue, "overdue"),
+                ("high", overview.security, "security"),
+                ("other", overview.held, "held"),
+                ("other", overview.deferred, "deferred"),
+            ] {
+                if count == 0 {
+                    continue;
+                }
+                if !first {
+                    page.raw(" ");
+                }
+                first = false;
+                page.badge(class, &format!("{count} {label}"));
+            }
+            page.raw("</p>");
+            page.paragraph(None, &overview.message());
+            if let Some(item) = &overview.next_due {
+                page.paragraph(
+                    Some("muted"),
+                    &format!("Next due: {}, {}", item.describe(), minute(item.due)),
+                );
+            }
+        }
+        PlanStage::NotRun { reason } => {
+            page.element("div", Some("big"), "?");
+            page.raw("<p>");
+            page.text("Not made: ");
             page.text_with_code(reason);
             page.raw("</p>");
         }
@@ -547,6 +593,74 @@ fn outdated_section(page: &mut Page, outdated: OutdatedStage<'_>) {
         page.table_end();
     }
     page.raw("</section>\n");
+}
+
+/// Every planned update in phase order with its deadline and risk; the reasons, the clock's
+/// inputs and the commands are `tend plan`'s.
+fn plan_section(page: &mut Page, plan: PlanStage<'_>) {
+    page.section_start("plan", "Update plan");
+    let plan = match plan {
+        PlanStage::NotRun { reason } => {
+            page.raw("<p>The plan was not made: ");
+            page.text_with_code(reason);
+            page.raw(".</p>\n</section>\n");
+            return;
+        }
+        PlanStage::Ran { plan } => plan,
+    };
+    let overview = PlanOverview::new(plan);
+    page.paragraph(None, &format!("{}.", overview.message()));
+    let items: Vec<&tend_plan::Item> = plan.phases.iter().flat_map(|phase| &phase.items).collect();
+    if !items.is_empty() {
+        page.table_start(&[
+            "Package",
+            "Current → Target",
+            "Change",
+            "Risk",
+            "Category",
+            "Due",
+        ]);
+        for item in items {
+            page.raw("<tr>");
+            page.cell_nowrap(item.name.as_ref());
+            page.cell_nowrap(&format!("{} → {}", item.from, item.to));
+            page.raw("<td>");
+            page.badge(item.change.as_str(), item.change.as_str());
+            page.raw("</td><td>");
+            page.badge(item.risk.as_str(), item.risk.as_str());
+            page.raw("</td>");
+            page.cell_nowrap(&item.category);
+            let mut due = match item.due {
+                Some(due) => minute(due),
+                None => "no due date".to_string(),
+            };
+            if let Some(late) = item.overdue_by {
+                let _ = write!(due, ", overdue by {}", tend_plan::format_duration(late));
+            }
+            if item.is_held() {
+                due.push_str("; held by the cooldown");
+            }
+            if item.overdue_by.is_some() {
+                page.raw("<td class=\"nowrap\"><strong>");
+                page.text(&due);
+                page.raw("</strong></td>");
+            } else {
+                page.cell_nowrap(&due);
+            }
+            page.raw("</tr>\n");
+        }
+        page.table_end();
+    }
+    page.raw("<p class=\"muted\">");
+    let deferred = match overview.deferred {
+        1 => "1 update is deferred".to_string(),
+        count => format!("{count} updates are deferred"),
+    };
+    page.text_with_code(&format!(
+        "{deferred}; `tend plan` gives each update's reasons, its clock and the command to \
+         apply it."
+    ));
+    page.raw("</p>\n</section>\n");
 }
 
 fn outdated_table(page: &mut Page, report: &OutdatedReport, packages: &[&OutdatedPackage]) {

@@ -14,6 +14,8 @@ mod words;
 
 pub use json::{check_json, inventory_json, SCHEMA_VERSION};
 pub use scan::{scan_json, scan_text, AuditStage, OutdatedStage, ScanSummary};
+// The plan stage of the scan and its Markdown form (issue 6). OWNER: helper "scan-plan".
+pub use scan::{scan_markdown, PlanStage};
 pub use table::Table;
 pub use text::{check_table, inventory_table, DisplayOptions};
 

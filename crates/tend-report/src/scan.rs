@@ -4,10 +4,13 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde::Serialize;
-use tend_model::jiff::Timestamp;
+use tend_model::jiff::{SignedDuration, Timestamp};
 use tend_model::{AuditReport, Code, Diagnostic, Fix, Inventory, Severity};
 
 use crate::{AuditSummary, DisplayOptions, SCHEMA_VERSION};
+
+mod markdown;
+pub use markdown::scan_markdown;
 
 /// The advisory stage of a scan: its report, or why it did not run.
 #[derive(Debug, Clone, Copy)]
@@ -31,6 +34,136 @@ pub enum OutdatedStage<'a> {
     NotRun {
         reason: &'a str,
     },
+}
+
+/// The plan stage of a scan: the update plan made from the audit and outdated stages (without
+/// the pre-flight resolution, which `tend plan` runs), or why it was not made.
+#[derive(Debug, Clone, Copy)]
+pub enum PlanStage<'a> {
+    Ran { plan: &'a tend_plan::Plan },
+    NotRun { reason: &'a str },
+}
+
+/// Said when [`PlanOverview::without_deadlines`].
+pub(crate) const NO_DEADLINES: &str = "no due dates: no category with work sets an SLA";
+
+/// How many overdue items the scan names, most overdue first.
+pub(crate) const OVERDUE_LISTED: usize = 3;
+
+/// One item of the plan as the scan names it: a deadline and, past it, by how long.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct DueItem {
+    pub name: tend_model::PackageName,
+    pub from: tend_model::Version,
+    pub to: tend_model::Version,
+    pub category: String,
+    pub due: Timestamp,
+    #[serde(rename = "overdue_by_seconds", skip_serializing_if = "Option::is_none")]
+    pub overdue_by: Option<i64>,
+}
+
+impl DueItem {
+    fn new(item: &tend_plan::Item, due: Timestamp) -> Self {
+        Self {
+            name: item.name.clone(),
+            from: item.from.clone(),
+            to: item.to.clone(),
+            category: item.category.clone(),
+            due,
+            overdue_by: item.overdue_by.map(|late| late.as_secs()),
+        }
+    }
+
+    /// `flask 2.2.3 -> 2.2.5 (critical)`.
+    pub(crate) fn describe(&self) -> String {
+        format!(
+            "{} {} -> {} ({})",
+            self.name, self.from, self.to, self.category
+        )
+    }
+
+    /// `52d 12h`, for an overdue item.
+    pub(crate) fn late(&self) -> String {
+        self.overdue_by
+            .map(|seconds| tend_plan::format_duration(SignedDuration::from_secs(seconds)))
+            .unwrap_or_default()
+    }
+}
+
+/// What the scan shows of the plan, in every format: the counts, the next deadline not yet
+/// passed, and the items most overdue.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct PlanOverview {
+    pub items: usize,
+    pub security: usize,
+    pub held: usize,
+    pub overdue: usize,
+    pub deferred: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overall_risk: Option<tend_plan::Risk>,
+    /// The item with the earliest due date still ahead; `None` when no item has one.
+    pub next_due: Option<DueItem>,
+    /// Overdue items, most overdue first, at most [`OVERDUE_LISTED`].
+    pub most_overdue: Vec<DueItem>,
+}
+
+impl PlanOverview {
+    pub(crate) fn new(plan: &tend_plan::Plan) -> Self {
+        let items = || plan.phases.iter().flat_map(|phase| &phase.items);
+        let next_due = items()
+            .filter(|item| item.overdue_by.is_none())
+            .filter_map(|item| item.due.map(|due| (due, item)))
+            .min_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.name.cmp(&b.1.name)))
+            .map(|(due, item)| DueItem::new(item, due));
+        let mut overdue: Vec<(&tend_plan::Item, Timestamp)> = items()
+            .filter(|item| item.overdue_by.is_some())
+            .filter_map(|item| item.due.map(|due| (item, due)))
+            .collect();
+        overdue.sort_by(|a, b| {
+            b.0.overdue_by
+                .cmp(&a.0.overdue_by)
+                .then_with(|| a.0.name.cmp(&b.0.name))
+        });
+        let summary = &plan.summary;
+        Self {
+            items: summary.items,
+            security: summary.security,
+            held: summary.held,
+            overdue: summary.overdue,
+            deferred: summary.deferred,
+            overall_risk: summary.overall_risk,
+            next_due,
+            most_overdue: overdue
+                .into_iter()
+                .take(OVERDUE_LISTED)
+                .map(|(item, due)| DueItem::new(item, due))
+                .collect(),
+        }
+    }
+
+    /// Work is planned but no item has a due date (its category sets no SLA).
+    pub(crate) fn without_deadlines(&self) -> bool {
+        self.items > 0 && self.next_due.is_none() && self.most_overdue.is_empty()
+    }
+
+    /// `5 updates (2 security, 1 held, 3 overdue), 2 deferred; overall risk high`.
+    pub(crate) fn message(&self) -> String {
+        if self.items == 0 && self.deferred == 0 {
+            return "nothing to update".to_string();
+        }
+        let risk = self
+            .overall_risk
+            .map(|risk| format!("; overall risk {}", risk.as_str()))
+            .unwrap_or_default();
+        format!(
+            "{} ({} security, {} held, {} overdue), {} deferred{risk}",
+            crate::text::counted(self.items, "update"),
+            self.security,
+            self.held,
+            self.overdue,
+            self.deferred
+        )
+    }
 }
 
 /// Counts behind the summary, shared by the text and JSON forms.
@@ -78,12 +211,15 @@ impl ScanSummary {
 /// How many findings the summary lists before pointing at `tend check`.
 const LISTED: usize = 10;
 
+// One argument per stage, as every scan renderer takes them.
+#[allow(clippy::too_many_arguments)]
 pub fn scan_text(
     inventory: &Inventory,
     findings: &[Diagnostic],
     summary: &ScanSummary,
     audit: AuditStage<'_>,
     outdated: OutdatedStage<'_>,
+    plan: PlanStage<'_>,
     next: &str,
     options: &DisplayOptions,
 ) -> String {
@@ -152,6 +288,12 @@ pub fn scan_text(
         }
         OutdatedStage::Ran { report } => outdated_lines(&mut out, report),
     }
+    match plan {
+        PlanStage::NotRun { reason } => {
+            let _ = writeln!(out, "plan         not made: {reason}");
+        }
+        PlanStage::Ran { plan } => plan_lines(&mut out, &PlanOverview::new(plan)),
+    }
     let _ = writeln!(out, "next         {next}");
     out
 }
@@ -160,6 +302,32 @@ pub fn scan_text(
 fn audit_lines(out: &mut String, report: &AuditReport, now: Timestamp) {
     let summary = AuditSummary::new(report, now);
     let _ = writeln!(out, "advisories   {}", summary.message);
+    let rows = audit_rows(report);
+    for (rating, row) in rows.iter().take(LISTED) {
+        let _ = writeln!(out, "  {:<8} {row}", rating.to_string());
+    }
+    if rows.len() > LISTED {
+        let _ = writeln!(out, "  … and {} more", rows.len() - LISTED);
+    }
+    let _ = writeln!(out, "             {}", advisory_data_line(report, &summary));
+}
+
+/// `9 advisory records from 1 source, newest record 793 days old`.
+pub(crate) fn advisory_data_line(report: &AuditReport, summary: &AuditSummary) -> String {
+    let records: usize = report.sources.iter().map(|source| source.records).sum();
+    let age = summary
+        .database_age_days
+        .map(|days| format!(", newest record {days} days old"))
+        .unwrap_or_default();
+    format!(
+        "{} from {}{age}",
+        crate::text::counted(records, "advisory record"),
+        crate::text::counted(report.sources.len(), "source"),
+    )
+}
+
+/// One row per finding, `certifi 2022.12.7: PYSEC-2023-135 (fix 2023.7.22)`, most severe first.
+pub(crate) fn audit_rows(report: &AuditReport) -> Vec<(tend_model::SeverityRating, String)> {
     let mut rows: Vec<(tend_model::SeverityRating, String)> = Vec::new();
     for package in &report.vulnerable {
         for finding in &package.findings {
@@ -177,23 +345,7 @@ fn audit_lines(out: &mut String, report: &AuditReport, now: Timestamp) {
         }
     }
     rows.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-    for (rating, row) in rows.iter().take(LISTED) {
-        let _ = writeln!(out, "  {:<8} {row}", rating.to_string());
-    }
-    if rows.len() > LISTED {
-        let _ = writeln!(out, "  … and {} more", rows.len() - LISTED);
-    }
-    let records: usize = report.sources.iter().map(|source| source.records).sum();
-    let age = summary
-        .database_age_days
-        .map(|days| format!(", newest record {days} days old"))
-        .unwrap_or_default();
-    let _ = writeln!(
-        out,
-        "             {} from {}{age}",
-        crate::text::counted(records, "advisory record"),
-        crate::text::counted(report.sources.len(), "source"),
-    );
+    rows
 }
 
 /// How many packages the outdated lines name before pointing at `tend outdated`.
@@ -207,6 +359,21 @@ const YANK_REASON_WIDTH: usize = 60;
 fn outdated_lines(out: &mut String, report: &tend_model::OutdatedReport) {
     let summary = crate::OutdatedSummary::new(report);
     let _ = writeln!(out, "outdated     {}", summary.message);
+    let rows = outdated_rows(report);
+    for (label, row) in rows.iter().take(OUTDATED_LISTED) {
+        let _ = writeln!(out, "  {label:<8} {row}");
+    }
+    if rows.len() > OUTDATED_LISTED {
+        let _ = writeln!(out, "  … and {} more", rows.len() - OUTDATED_LISTED);
+    }
+    if let Some(line) = index_data_line(report) {
+        let _ = writeln!(out, "             {line}");
+    }
+}
+
+/// The packages that most need a look, labelled: unknown to the index, yanked, then the major
+/// updates furthest behind.
+pub(crate) fn outdated_rows(report: &tend_model::OutdatedReport) -> Vec<(&'static str, String)> {
     let mut rows: Vec<(&str, String)> = Vec::new();
     let mut unknown: Vec<&tend_model::UnknownPackage> = report.unknown.iter().collect();
     unknown.sort_by(|a, b| a.name.cmp(&b.name));
@@ -266,12 +433,12 @@ fn outdated_lines(out: &mut String, report: &tend_model::OutdatedReport) {
             ),
         ));
     }
-    for (label, row) in rows.iter().take(OUTDATED_LISTED) {
-        let _ = writeln!(out, "  {label:<8} {row}");
-    }
-    if rows.len() > OUTDATED_LISTED {
-        let _ = writeln!(out, "  … and {} more", rows.len() - OUTDATED_LISTED);
-    }
+    rows
+}
+
+/// Where the index data came from and how old it is, counted to when the report was made;
+/// `None` when nothing was looked up (the summary line has said so).
+pub(crate) fn index_data_line(report: &tend_model::OutdatedReport) -> Option<String> {
     let data = &report.data;
     let age = report
         .data
@@ -279,7 +446,7 @@ fn outdated_lines(out: &mut String, report: &tend_model::OutdatedReport) {
         .map(|oldest| crate::outdated::long_age(report.generated.duration_since(oldest)));
     if data.requests == 0 && data.from_cache == 0 {
         // Nothing was looked up: the summary line has said so.
-        return;
+        return None;
     }
     let line = if report.settings.offline {
         match age {
@@ -296,7 +463,36 @@ fn outdated_lines(out: &mut String, report: &tend_model::OutdatedReport) {
             data.from_cache
         )
     };
-    let _ = writeln!(out, "             {line}");
+    Some(line)
+}
+
+/// The plan lines: the counts, the most overdue items and by how long, the next deadline.
+fn plan_lines(out: &mut String, overview: &PlanOverview) {
+    let _ = writeln!(out, "plan         {}", overview.message());
+    for item in &overview.most_overdue {
+        let _ = writeln!(out, "  overdue  {}, by {}", item.describe(), item.late());
+    }
+    if overview.overdue > overview.most_overdue.len() {
+        let _ = writeln!(
+            out,
+            "  … and {} more overdue",
+            overview.overdue - overview.most_overdue.len()
+        );
+    }
+    match &overview.next_due {
+        Some(item) => {
+            let _ = writeln!(
+                out,
+                "  next due {}, {}",
+                item.describe(),
+                crate::words::minute(item.due)
+            );
+        }
+        None if overview.without_deadlines() => {
+            let _ = writeln!(out, "  {NO_DEADLINES}");
+        }
+        None => {}
+    }
 }
 
 #[derive(Serialize)]
@@ -314,6 +510,10 @@ struct ScanDocument<'a> {
     outdated: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     outdated_not_run: Option<&'a str>,
+    /// The plan's counts, next deadline and most overdue items, or `null` when it was not made.
+    plan: Option<PlanOverview>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    plan_not_run: Option<&'a str>,
     next: &'a str,
 }
 
@@ -322,6 +522,7 @@ pub fn scan_json(
     summary: &ScanSummary,
     audit: AuditStage<'_>,
     outdated: OutdatedStage<'_>,
+    plan: PlanStage<'_>,
     next: &str,
 ) -> serde_json::Value {
     let (audit, audit_not_run) = match audit {
@@ -332,6 +533,10 @@ pub fn scan_json(
         OutdatedStage::Ran { report } => (Some(crate::outdated::outdated_scan_json(report)), None),
         OutdatedStage::NotRun { reason } => (None, Some(reason)),
     };
+    let (plan, plan_not_run) = match plan {
+        PlanStage::Ran { plan } => (Some(PlanOverview::new(plan)), None),
+        PlanStage::NotRun { reason } => (None, Some(reason)),
+    };
     serde_json::to_value(ScanDocument {
         schema_version: SCHEMA_VERSION,
         kind: "scan",
@@ -341,6 +546,8 @@ pub fn scan_json(
         audit_not_run,
         outdated,
         outdated_not_run,
+        plan,
+        plan_not_run,
         next,
     })
     .unwrap_or_default()

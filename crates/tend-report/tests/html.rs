@@ -13,7 +13,7 @@ use tend_model::{
     OutdatedPackage, OutdatedReport, OutdatedSettings, PackageFindings, PackageName, ReleaseInfo,
     Severity, SeverityRating, SeveritySource, Skipped, Strategy, TargetOrigin, UnknownPackage,
 };
-use tend_report::{scan_html, AuditStage, DisplayOptions, OutdatedStage, ScanSummary};
+use tend_report::{scan_html, AuditStage, DisplayOptions, OutdatedStage, PlanStage, ScanSummary};
 
 const PROJECT: &str = "/srv/shop";
 const INDEX: &str = "https://pypi.org/simple/";
@@ -188,6 +188,9 @@ fn render(audit: AuditStage<'_>, outdated: OutdatedStage<'_>, findings: &[Diagno
         &summary,
         audit,
         outdated,
+        PlanStage::NotRun {
+            reason: "the outdated stage did not run",
+        },
         "`tend audit /srv/shop` lists every vulnerability with its fix",
         &options(),
     )

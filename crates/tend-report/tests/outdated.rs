@@ -13,7 +13,7 @@ use tend_model::{
 };
 use tend_report::{
     outdated_json, outdated_json_text, outdated_markdown, outdated_table, scan_json, scan_text,
-    AuditStage, ChangeCounts, DisplayOptions, OutdatedStage, ScanSummary,
+    AuditStage, ChangeCounts, DisplayOptions, OutdatedStage, PlanStage, ScanSummary,
 };
 
 const PROJECT: &str = "/srv/shop";
@@ -554,6 +554,25 @@ fn scan_summary() -> ScanSummary {
     ScanSummary::new(&Inventory::default(), &[])
 }
 
+/// The plan the scan makes from `report` with no categories and no advisories.
+fn plan_of(report: &tend_model::OutdatedReport) -> tend_plan::Plan {
+    let audit = tend_model::AuditReport {
+        generated: report.generated,
+        sources: Vec::new(),
+        audited: 0,
+        vulnerable: Vec::new(),
+        not_audited: Vec::new(),
+        ignored: Vec::new(),
+        diagnostics: Vec::new(),
+    };
+    tend_plan::plan(&tend_plan::PlanInput {
+        now: report.generated,
+        categories: &tend_policy::Categories::default(),
+        audit: &audit,
+        outdated: report,
+    })
+}
+
 #[test]
 fn scan_outdated_stage() {
     let inventory = Inventory::default();
@@ -568,6 +587,9 @@ fn scan_outdated_stage() {
             reason: "no advisory database",
         },
         OutdatedStage::Ran { report: &report },
+        PlanStage::Ran {
+            plan: &plan_of(&report),
+        },
         next,
         &options(),
     );
@@ -581,6 +603,9 @@ fn scan_outdated_stage() {
             reason: "no advisory database",
         },
         OutdatedStage::Ran { report: &offline },
+        PlanStage::Ran {
+            plan: &plan_of(&offline),
+        },
         next,
         &options(),
     );
@@ -594,11 +619,14 @@ fn scan_outdated_stage() {
             reason: "no advisory database",
         },
         OutdatedStage::Ran { report: &empty },
+        PlanStage::Ran {
+            plan: &plan_of(&empty),
+        },
         next,
         &options(),
     );
     assert!(
-        text.contains("\noutdated     No packages to compare with the index\nnext "),
+        text.contains("\noutdated     No packages to compare with the index\nplan         nothing to update\nnext "),
         "{text}"
     );
     let text = scan_text(
@@ -610,6 +638,9 @@ fn scan_outdated_stage() {
         },
         OutdatedStage::NotRun {
             reason: "--offline and no cached index pages",
+        },
+        PlanStage::NotRun {
+            reason: "the outdated stage did not run",
         },
         next,
         &options(),
@@ -635,6 +666,9 @@ fn scan_json_outdated_stage() {
         OutdatedStage::Ran {
             report: &up_to_date,
         },
+        PlanStage::NotRun {
+            reason: "the outdated stage did not run",
+        },
         "next",
     );
     let outdated = &json["outdated"];
@@ -657,6 +691,9 @@ fn scan_json_outdated_stage() {
         AuditStage::NotRun { reason: "none" },
         OutdatedStage::NotRun {
             reason: "no index answered",
+        },
+        PlanStage::NotRun {
+            reason: "the outdated stage did not run",
         },
         "next",
     );

@@ -406,7 +406,8 @@ pub fn exit_status(plan: &tend_plan::Plan) -> ExitStatus {
     }
 }
 
-fn empty_audit(now: jiff::Timestamp) -> AuditReport {
+/// An audit that found nothing because nothing was checked (no advisory data).
+pub(super) fn empty_audit(now: jiff::Timestamp) -> AuditReport {
     AuditReport {
         generated: now,
         sources: Vec::new(),

@@ -3,7 +3,7 @@ use std::path::Path;
 use anyhow::Result;
 use tend_http::CacheMode;
 use tend_model::{OutdatedReport, Strategy};
-use tend_report::{AuditStage, OutdatedStage, ScanSummary};
+use tend_report::{AuditStage, OutdatedStage, PlanStage, ScanSummary};
 
 use crate::cli::FailOn;
 use crate::cli::{IndexArgs, ScanArgs, ScanFormat};
@@ -37,13 +37,16 @@ pub fn run(
 
     // The outdated stage asks the indexes the project already uses (policy, environment,
     // pip.conf, requirements files) with the normal cache. An index that cannot be reached
-    // leaves its packages "not checked" in the stage; the scan still goes on.
+    // leaves its packages "not checked" in the stage; the scan still goes on. It asks as
+    // `tend plan` does (every passing newer release, no minimum age) so that the plan stage
+    // can apply each category's strategy and cooldown; the stage's own lines count against
+    // the latest release, which these settings do not change.
     let outdated = match super::outdated::check(
         &settings,
         &inventory,
         &super::outdated::OutdatedRequest {
             index: &IndexArgs::default(),
-            strategy: Strategy::default(),
+            strategy: Strategy::Major,
             pre: false,
             min_age: None,
             cache_mode: CacheMode::Normal,
@@ -65,6 +68,32 @@ pub fn run(
         Err(reason) => OutdatedStage::NotRun { reason },
     };
 
+    // The plan stage: `tend plan`'s rules on the two reports above, with the policy's
+    // categories. No pre-flight resolution here: the scan stays fast and works offline. Without
+    // advisories the plan still schedules ordinary updates (the advisory line says what is
+    // missing); without the outdated report there are no releases to plan.
+    let plan = outdated.as_ref().ok().map(|report| {
+        let no_audit;
+        let audit_report = if let Some(audit) = &audit {
+            audit
+        } else {
+            no_audit = super::plan::empty_audit(now);
+            &no_audit
+        };
+        tend_plan::plan(&tend_plan::PlanInput {
+            now,
+            categories: &settings.policy.categories,
+            audit: audit_report,
+            outdated: report,
+        })
+    });
+    let plan_stage = match &plan {
+        Some(plan) => PlanStage::Ran { plan },
+        None => PlanStage::NotRun {
+            reason: "the outdated stage did not run, so there are no releases to plan",
+        },
+    };
+
     let project = settings.project.display().to_string();
     let mut next = match &audit {
         Some(audit) if !audit.vulnerable.is_empty() => {
@@ -84,46 +113,68 @@ pub fn run(
             format!("{next}; {outdated_next}")
         };
     }
+    if let Some(work) = plan.as_ref().and_then(plan_news) {
+        let plan_next = format!("`tend plan {project}` schedules {work}");
+        next = if next.is_empty() {
+            plan_next
+        } else {
+            format!("{next}; {plan_next}")
+        };
+    }
     if next.is_empty() {
         next = format!("nothing to fix; `tend inventory {project}` shows what was read");
     }
-    let text = match args.output.format {
-        ScanFormat::Table => {
-            print_warnings(&inventory.diagnostics);
-            tend_report::scan_text(
+    if args.output.format != ScanFormat::Json {
+        print_warnings(&inventory.diagnostics);
+    }
+    let display = settings.display();
+    let render_as = |format: ScanFormat| -> Result<String> {
+        Ok(match format {
+            ScanFormat::Table => tend_report::scan_text(
                 &inventory,
                 &report.findings,
                 &summary,
                 stage,
                 outdated_stage,
+                plan_stage,
                 &next,
-                &settings.display(),
-            )
-        }
-        ScanFormat::Html => {
-            print_warnings(&inventory.diagnostics);
-            tend_report::scan_html(
+                &display,
+            ),
+            ScanFormat::Html => tend_report::scan_html(
                 &inventory,
                 &report.findings,
                 &summary,
                 stage,
                 outdated_stage,
+                plan_stage,
                 &next,
-                &settings.display(),
-            )
-        }
-        ScanFormat::Json => {
-            let mut text = serde_json::to_string_pretty(&tend_report::scan_json(
+                &display,
+            ),
+            ScanFormat::Markdown => tend_report::scan_markdown(
+                &inventory,
                 &report.findings,
                 &summary,
                 stage,
                 outdated_stage,
+                plan_stage,
                 &next,
-            ))?;
-            text.push('\n');
-            text
-        }
+                &display,
+            ),
+            ScanFormat::Json => {
+                let mut text = serde_json::to_string_pretty(&tend_report::scan_json(
+                    &report.findings,
+                    &summary,
+                    stage,
+                    outdated_stage,
+                    plan_stage,
+                    &next,
+                ))?;
+                text.push('\n');
+                text
+            }
+        })
     };
+    let text = render_as(args.output.format)?;
     crate::output::write(args.output.output.as_deref(), &text)?;
     let check_status = super::check::exit_status(&report.findings, args.selection.fail_on);
     let audit_status = match &audit {
@@ -132,20 +183,20 @@ pub fn run(
         }
         _ => ExitStatus::Success,
     };
-    let status = if check_status == ExitStatus::Failure || audit_status == ExitStatus::Failure {
+    // An overdue plan item fails the scan as it fails `tend plan`: the SLA is the promise.
+    let plan_status = match &plan {
+        Some(plan) if args.selection.fail_on != FailOn::Never => super::plan::exit_status(plan),
+        _ => ExitStatus::Success,
+    };
+    let status = if [check_status, audit_status, plan_status].contains(&ExitStatus::Failure) {
         ExitStatus::Failure
     } else {
         ExitStatus::Success
     };
 
-    // The history keeps the JSON document whatever format was printed.
-    let document =
-        match args.output.format {
-            ScanFormat::Json => text,
-            ScanFormat::Table | ScanFormat::Html => serde_json::to_string(
-                &tend_report::scan_json(&report.findings, &summary, stage, outdated_stage, &next),
-            )?,
-        };
+    // The history keeps the JSON document and the output in every format (each rendered once;
+    // the printed one as printed), whatever format was asked for.
+    let renderings = super::report::renderings(args.output.format, &text, render_as)?;
     super::history::record(
         store,
         &super::history::Finished {
@@ -159,11 +210,29 @@ pub fn run(
                 "notes": summary.notes,
                 "vulnerabilities": audit.as_ref().map(|audit| audit.vulnerable.len()),
             }),
-            reports: &[("scan", &document)],
-            renderings: &[],
+            reports: &renderings.report("scan"),
+            renderings: &renderings.pairs(),
         },
     );
     Ok(status)
+}
+
+/// The plan's work for the "next" hint: `5 updates (3 overdue)`; `None` with nothing planned.
+fn plan_news(plan: &tend_plan::Plan) -> Option<String> {
+    let summary = &plan.summary;
+    if summary.items == 0 {
+        return None;
+    }
+    let count = if summary.items == 1 {
+        "1 update".to_string()
+    } else {
+        format!("{} updates", summary.items)
+    };
+    Some(if summary.overdue > 0 {
+        format!("{count} ({} overdue)", summary.overdue)
+    } else {
+        count
+    })
 }
 
 /// What in the outdated stage deserves a look before the next scan: packages no index knows (a

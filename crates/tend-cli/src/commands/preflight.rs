@@ -199,7 +199,11 @@ fn run(request: &PreflightRequest<'_>, plan: &Plan) -> Result<Outcome, NotRun> {
         options: options(request, &indexes),
         secrets,
     };
+    decide(&uv, updates)
+}
 
+/// All at once; on "no solution", the base alone, then one item at a time in plan order.
+fn decide(uv: &Uv, updates: Vec<Update>) -> Result<Outcome, NotRun> {
     let everything = uv.resolve(&updates)?;
     let Resolution::NoSolution(_) = everything else {
         return Ok(Outcome::Passed {
@@ -223,6 +227,14 @@ fn run(request: &PreflightRequest<'_>, plan: &Plan) -> Result<Outcome, NotRun> {
             Resolution::Resolved => accepted = trial,
             Resolution::NoSolution(conflict) => held_back.push((update.name, conflict)),
         }
+    }
+    // Everything fitted one at a time after all (a resolver is not bound to agree with itself
+    // on a different input): nothing to hold back.
+    if held_back.is_empty() {
+        return Ok(Outcome::Passed {
+            resolver: uv.version(),
+            items: accepted.len(),
+        });
     }
     Ok(Outcome::HeldBack {
         resolver: uv.version(),
@@ -675,6 +687,177 @@ fn one_paragraph(stderr: &str, folder: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn name(text: &str) -> PackageName {
+        text.parse().unwrap()
+    }
+
+    fn update(package: &str, to: &str) -> Update {
+        Update {
+            name: name(package),
+            to: to.parse().unwrap(),
+        }
+    }
+
+    fn pin(package: &str, version: &str) -> BaseLine {
+        BaseLine {
+            name: name(package),
+            extras: String::new(),
+            marker: String::new(),
+            line: format!("{package}=={version}"),
+            constraint: false,
+        }
+    }
+
+    /// A stand-in for uv that keeps each input file and its arguments in `folder/runs`, says
+    /// `uv 9.9.9` to `--version`, and finds no solution when its input asks for both alpha
+    /// 2.0.0 and beta 1.1.0 (or prints `failure` and exits 2 when that is set).
+    #[cfg(unix)]
+    fn fake_uv(folder: &Path, failure: Option<&str>) -> Uv {
+        use std::os::unix::fs::PermissionsExt as _;
+        let runs = folder.join("runs");
+        fs_err::create_dir_all(&runs).unwrap();
+        let failure =
+            failure.map_or_else(String::new, |text| format!("echo '{text}' >&2; exit 2\n"));
+        let script = folder.join("uv");
+        fs_err::write(
+            &script,
+            format!(
+                "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'uv 9.9.9 (fake)'; exit 0; fi\n\
+                 n=$(ls '{runs}' | wc -l)\nprintf '%s\\n' \"$@\" > '{runs}/args-'$n\n\
+                 for a in \"$@\"; do case \"$a\" in *.in) cp \"$a\" '{runs}/in-'$n;; esac; done\n\
+                 {failure}\
+                 in=$(ls '{runs}'/in-$n)\n\
+                 if grep -q '^alpha==2.0.0$' \"$in\" && grep -q '^beta==1.1.0$' \"$in\"; then\n\
+                 echo 'error: No solution found when resolving dependencies' >&2\n\
+                 echo '  cause: Because beta==1.1.0 depends on alpha<2 and you require alpha==2.0.0, we can conclude that your requirements and beta==1.1.0 are incompatible.' >&2\n\
+                 exit 1\nfi\nexit 0\n",
+                runs = runs.display()
+            ),
+        )
+        .unwrap();
+        fs_err::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        Uv {
+            program: script,
+            offline: false,
+            base: Base {
+                lines: vec![pin("alpha", "1.0.0"), pin("beta", "1.0.0")],
+            },
+            options: UvOptions {
+                index_lines: vec!["--index-url https://alice:s3cret@index.example/simple/".into()],
+                args: vec!["--python-version".into(), "3.11".into()],
+            },
+            secrets: vec!["s3cret".to_string(), "alice".to_string()],
+        }
+    }
+
+    /// The input files of the compile runs, in order.
+    #[cfg(unix)]
+    fn inputs(folder: &Path) -> Vec<String> {
+        let runs = folder.join("runs");
+        let count = fs_err::read_dir(&runs)
+            .unwrap()
+            .filter(|entry| {
+                entry
+                    .as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with("in-")
+            })
+            .count();
+        (0..count)
+            .map(|run| {
+                // Each run's number is the count of files before it: two per run.
+                fs_err::read_to_string(runs.join(format!("in-{}", run * 2))).unwrap()
+            })
+            .collect()
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn one_uv_run_when_everything_resolves() {
+        let folder = tempfile::tempdir().unwrap();
+        let uv = fake_uv(folder.path(), None);
+        let outcome = decide(
+            &uv,
+            vec![update("alpha", "2.0.0"), update("gamma", "1.0.1")],
+        );
+        let Ok(Outcome::Passed { resolver, items }) = outcome else {
+            panic!("not passed");
+        };
+        assert_eq!((resolver.as_str(), items), ("uv 9.9.9", 2));
+        let inputs = inputs(folder.path());
+        assert_eq!(
+            inputs,
+            ["--index-url https://alice:s3cret@index.example/simple/\n\
+              alpha==2.0.0\nbeta==1.0.0\ngamma==1.0.1\n"]
+        );
+        // The credentials are in the input file only, never on uv's command line.
+        let args = fs_err::read_to_string(folder.path().join("runs/args-0")).unwrap();
+        assert!(!args.contains("s3cret"), "{args}");
+        assert!(args.contains("--no-config\n"), "{args}");
+        assert!(args.contains("--python-version\n3.11\n"), "{args}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn conflicts_are_found_one_item_at_a_time_most_urgent_first() {
+        let folder = tempfile::tempdir().unwrap();
+        let uv = fake_uv(folder.path(), None);
+        let updates = vec![
+            update("alpha", "2.0.0"),
+            update("beta", "1.1.0"),
+            update("gamma", "1.0.1"),
+        ];
+        let Ok(Outcome::HeldBack {
+            resolver,
+            items,
+            held_back,
+        }) = decide(&uv, updates)
+        else {
+            panic!("not held back");
+        };
+        assert_eq!((resolver.as_str(), items), ("uv 9.9.9", 2));
+        assert_eq!(held_back.len(), 1);
+        assert_eq!(held_back[0].0, name("beta"));
+        assert!(held_back[0]
+            .1
+            .starts_with("Because beta==1.1.0 depends on alpha<2"));
+        let requirements: Vec<String> = inputs(folder.path())
+            .iter()
+            .map(|input| input.lines().skip(1).collect::<Vec<_>>().join(" "))
+            .collect();
+        assert_eq!(
+            requirements,
+            [
+                "alpha==2.0.0 beta==1.1.0 gamma==1.0.1",
+                "alpha==1.0.0 beta==1.0.0",
+                "alpha==2.0.0 beta==1.0.0",
+                "alpha==2.0.0 beta==1.1.0",
+                "alpha==2.0.0 beta==1.0.0 gamma==1.0.1",
+            ]
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn other_failures_hold_nothing_back_and_hide_credentials() {
+        let folder = tempfile::tempdir().unwrap();
+        let uv = fake_uv(
+            folder.path(),
+            Some("error: Failed to fetch: https://alice:s3cret@index.example/simple/alpha/"),
+        );
+        let Err(not_run) = decide(&uv, vec![update("alpha", "2.0.0")]) else {
+            panic!("ran");
+        };
+        assert!(not_run.warn);
+        assert_eq!(
+            not_run.reason,
+            "uv could not resolve (exit status: 2): error: Failed to fetch: \
+             https://****@index.example/simple/alpha/"
+        );
+    }
 
     #[test]
     fn credentials_are_redacted() {

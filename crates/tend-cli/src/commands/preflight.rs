@@ -299,16 +299,17 @@ fn options(request: &PreflightRequest<'_>, indexes: &tend_index::IndexSettings) 
     UvOptions { index_lines, args }
 }
 
-/// The passwords (and user names, which may be tokens) of the index URLs, to be replaced in
-/// anything uv says.
+/// The passwords of the index URLs, and lone user names (usually tokens), to be replaced in
+/// anything uv says; as [`tend_http::RedactedUrl`] hides them.
 fn secrets(indexes: &tend_index::IndexSettings) -> Vec<String> {
     let mut secrets = Vec::new();
     for index in &indexes.indexes {
-        if let Some(password) = index.url.password() {
-            secrets.push(password.to_string());
-        }
-        if !index.url.username().is_empty() {
-            secrets.push(index.url.username().to_string());
+        match index.url.password() {
+            Some(password) => secrets.push(password.to_string()),
+            None if !index.url.username().is_empty() => {
+                secrets.push(index.url.username().to_string());
+            }
+            None => {}
         }
     }
     for secret in secrets.clone() {
@@ -348,7 +349,8 @@ fn urlencoding_decode(text: &str) -> Result<String, std::string::FromUtf8Error> 
     String::from_utf8(out)
 }
 
-/// Text with every known secret, and any `user:password@` of a URL, replaced by `****`.
+/// Text with every known secret replaced by `****`, and the credentials of any URL in it hidden
+/// as [`tend_http::RedactedUrl`] hides them (`user:****@`, a lone user name `****@`).
 fn redact(text: &str, secrets: &[String]) -> String {
     let mut text = text.to_string();
     for secret in secrets {
@@ -365,6 +367,11 @@ fn redact(text: &str, secrets: &[String]) -> String {
         let authority = &after[..authority_end];
         match authority.rfind('@') {
             Some(at) => {
+                let user_info = &authority[..at];
+                if let Some((user, _)) = user_info.split_once(':') {
+                    out.push_str(user);
+                    out.push(':');
+                }
                 out.push_str("****");
                 out.push_str(&authority[at..]);
             }
@@ -747,7 +754,7 @@ mod tests {
                 index_lines: vec!["--index-url https://alice:s3cret@index.example/simple/".into()],
                 args: vec!["--python-version".into(), "3.11".into()],
             },
-            secrets: vec!["s3cret".to_string(), "alice".to_string()],
+            secrets: vec!["s3cret".to_string()],
         }
     }
 
@@ -855,7 +862,7 @@ mod tests {
         assert_eq!(
             not_run.reason,
             "uv could not resolve (exit status: 2): error: Failed to fetch: \
-             https://****@index.example/simple/alpha/"
+             https://alice:****@index.example/simple/alpha/"
         );
     }
 
@@ -867,7 +874,11 @@ mod tests {
                 "Failed to fetch `https://alice:s3cr%40t@index.example/simple/alpha/` (s3cr@t)",
                 &secrets
             ),
-            "Failed to fetch `https://****@index.example/simple/alpha/` (****)"
+            "Failed to fetch `https://alice:****@index.example/simple/alpha/` (****)"
+        );
+        assert_eq!(
+            redact("https://token-123@index.example/simple/", &[]),
+            "https://****@index.example/simple/"
         );
         assert_eq!(
             redact("see https://index.example/simple/ and file:///tmp/x", &[]),

@@ -317,9 +317,13 @@ fn secrets(indexes: &tend_index::IndexSettings) -> Vec<String> {
             secrets.push(decoded);
         }
     }
+    // Replacing a one- or two-letter "secret" everywhere would garble the message; inside a
+    // URL, [`redact`] hides it anyway.
     secrets.retain(|secret| secret.len() >= 3);
-    secrets.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
+    secrets.sort();
     secrets.dedup();
+    // Longest first, so that a secret containing another is replaced whole.
+    secrets.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
     secrets
 }
 

@@ -363,6 +363,31 @@ fn an_overdue_plan_item_fails_the_scan() {
         "{table}"
     );
 
+    // The Markdown summary has the same lines in its Plan section, and the status counts the
+    // overdue update.
+    let mut command = tend(
+        &context,
+        &["scan", "--no-environment", "--format", "markdown"],
+    );
+    command
+        .arg(context.project())
+        .env("TEND_NOW", "2026-11-23T12:00:00Z");
+    let markdown = context.filter(&context.run(&mut command));
+    assert!(
+        markdown
+            .contains("**Status:** no health problems; advisories not checked; 1 update overdue"),
+        "{markdown}"
+    );
+    let plan_section = &markdown[markdown.find("## Plan").unwrap()..];
+    assert!(
+        plan_section.starts_with(
+            "## Plan\n\n2 updates (0 security, 0 held, 1 overdue), 0 deferred; overall risk medium.\n\n\
+             - Overdue: beta 1.0.0 -> 1.0.1 (critical), by 52d 12h\n\
+             - Next due: gamma 2.0.0 -> 2.1.0 (other), 2027-01-30 00:00 UTC\n\n## Next\n"
+        ),
+        "{plan_section}"
+    );
+
     // The HTML report has the plan's section, the overdue deadline in bold.
     let mut command = tend(&context, &["scan", "--no-environment", "--format", "html"]);
     command

@@ -2,12 +2,16 @@
 //! batch ([`bisect`]) and the snapshots a rollback restores ([`snapshot`]); the trial
 //! environments, gates and apply steps build on them.
 
+pub mod attempt;
 pub mod bisect;
 pub mod deprecations;
 pub mod lock;
 pub mod snapshot;
 pub mod trial;
 
+pub use attempt::{
+    try_updates, GateResult, HeldBack, Outcome, Setup, StepRecord, TrialRecord, Update,
+};
 pub use bisect::{isolate, Isolation, Trials};
 pub use lock::{lock, EnvironmentLock, LockError};
 pub use snapshot::{compare, Difference, FileCopy, Installed, Origin, Snapshot, SNAPSHOT_VERSION};

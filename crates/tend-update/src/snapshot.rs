@@ -8,17 +8,25 @@
 //! `uv pip sync` (or `pip install` after an uninstall), and [`compare`] checks afterwards that
 //! the environment is the snapshot again, distribution by distribution.
 //!
+//! The installer's own tools (`pip`, `setuptools`, `wheel`, `distribute`) are recorded but left
+//! out of the restore and of the comparison, as `pip freeze` leaves them out: a fresh venv
+//! brings its own, and they are not the service's dependencies.
+//!
 //! Distributions of the base interpreter (`include-system-site-packages`) are recorded but
 //! never restored: an update does not touch them. URLs are kept with any password hidden, as
 //! everywhere in tend: a snapshot lives in the history store, which is a record, not a vault.
 
+use std::collections::BTreeMap;
 use std::fmt;
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
-use tend_model::{redact_url, DirectUrl, DistVersion, Distribution, Inventory, PackageName};
+use tend_model::{
+    redact_url, DirectUrl, DistVersion, Distribution, Inventory, PackageName, Version,
+};
 
 /// The version of the snapshot document.
 pub const SNAPSHOT_VERSION: u32 = 1;
@@ -50,6 +58,17 @@ pub struct Installed {
     /// From the base interpreter's site-packages: recorded, never restored.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub system: bool,
+}
+
+/// What `pip freeze` leaves out, and so does a restore.
+const INSTALLER_TOOLS: [&str; 4] = ["pip", "setuptools", "wheel", "distribute"];
+
+impl Installed {
+    /// Restored by a rollback and compared after one: neither the base interpreter's nor an
+    /// installer tool.
+    pub fn is_restored(&self) -> bool {
+        !self.system && !INSTALLER_TOOLS.contains(&self.name.as_ref())
+    }
 }
 
 /// Where an installed distribution came from.
@@ -100,7 +119,6 @@ fn sha256(bytes: &[u8]) -> String {
     let mut hex = String::with_capacity(7 + 64);
     hex.push_str("sha256:");
     for byte in digest {
-        use fmt::Write as _;
         let _ = write!(hex, "{byte:02x}");
     }
     hex
@@ -137,20 +155,32 @@ impl Snapshot {
     /// options when every one of them is known), `name @ URL` for archives, directories and
     /// VCS commits, `-e location` for editable installs.
     pub fn restore_requirements(&self) -> String {
+        self.requirements_with(&BTreeMap::new())
+    }
+
+    /// [`Snapshot::restore_requirements`] with some packages at other versions (`name==version`
+    /// from an index, no hashes: the new versions' hashes are not the snapshot's to give); a
+    /// package the environment does not have is added.
+    pub fn requirements_with(&self, changes: &BTreeMap<PackageName, Version>) -> String {
         let restorable: Vec<&Installed> = self
             .distributions
             .iter()
-            .filter(|installed| !installed.system)
+            .filter(|installed| installed.is_restored())
             .collect();
         // pip's hash-checking mode is all or nothing, and a directory, an editable install or
         // a VCS checkout has no hash: hashes only when every line can have them.
-        let all_hashed = restorable.iter().all(|installed| match &installed.source {
-            Origin::Index => !installed.hashes.is_empty(),
-            Origin::Archive { hash, .. } => hash.is_some(),
-            _ => false,
-        });
+        let all_hashed = changes.is_empty()
+            && restorable.iter().all(|installed| match &installed.source {
+                Origin::Index => !installed.hashes.is_empty(),
+                Origin::Archive { hash, .. } => hash.is_some(),
+                _ => false,
+            });
         let mut out = String::new();
         for installed in restorable {
+            if let Some(version) = changes.get(&installed.name) {
+                let _ = writeln!(out, "{}=={version}", installed.name);
+                continue;
+            }
             let line = match &installed.source {
                 Origin::Index => {
                     let operator = if DistVersion::parse(&installed.version).pep440().is_some() {
@@ -182,6 +212,15 @@ impl Snapshot {
             };
             out.push_str(&line);
             out.push('\n');
+        }
+        for (name, version) in changes {
+            if !self
+                .distributions
+                .iter()
+                .any(|installed| &installed.name == name)
+            {
+                let _ = writeln!(out, "{name}=={version}");
+            }
         }
         out
     }
@@ -299,14 +338,14 @@ impl fmt::Display for Difference {
     }
 }
 
-/// How the environment `now` differs from `snapshot`, ignoring system distributions and
-/// hashes; empty when the restore is exact.
+/// How the environment `now` differs from `snapshot`, ignoring system distributions, installer
+/// tools and hashes; empty when the restore is exact.
 pub fn compare(snapshot: &Snapshot, now: &Snapshot) -> Vec<Difference> {
     let own = |snapshot: &'_ Snapshot| -> Vec<Installed> {
         let mut list: Vec<Installed> = snapshot
             .distributions
             .iter()
-            .filter(|installed| !installed.system)
+            .filter(|installed| installed.is_restored())
             .cloned()
             .collect();
         list.sort_by(|a, b| a.name.cmp(&b.name));

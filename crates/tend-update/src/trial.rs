@@ -267,9 +267,10 @@ pub fn run_in(
     } else {
         OsString::from(program)
     };
+    // Shown as the policy wrote it, not with the trial's path put in.
+    let text = shown(Command::new(&argv[0]).args(args));
     let mut command = Command::new(program);
     command.args(args).current_dir(directory);
-    let text = shown(&command);
     command
         .env_remove("PYTHONHOME")
         .env("VIRTUAL_ENV", &env.root)

@@ -324,3 +324,64 @@ fn only_saved_plans_can_be_approved() {
     assert!(stderr.contains("has no run 99"), "{stderr}");
     assert_eq!(show(&context, scan.0)["approvals"], json!([]));
 }
+
+#[test]
+fn approve_reuses_the_flags_the_plan_was_saved_with() {
+    let context = TestContext::new();
+    project(&context);
+    let server = index();
+    // A requirements file outside the project, given by flag only.
+    let elsewhere = context.root().join("pins.txt");
+    fs_err::write(&elsewhere, "alpha==1.0.0\n").unwrap();
+    let id = save_with(
+        &context,
+        &server,
+        &["--no-environment", "-r", elsewhere.to_str().unwrap()],
+    );
+    let saved = show(&context, id);
+    let source = &saved["reports"][1]["document"]["source"];
+    assert_eq!(source["no_environment"], true, "{source:#}");
+    assert_eq!(source["requirements"][0], elsewhere.display().to_string());
+    assert_eq!(source["index_url"], server.url_for("/simple/"));
+
+    // Flags given to approve win over the saved ones: the project's own file pins beta too.
+    assert_refused_with(
+        &context,
+        &server,
+        id,
+        &["--no-environment"],
+        "the declared pins changed",
+    );
+
+    // No flags at all: the saved ones are used. Without them the project's own
+    // requirements.txt (alpha and beta) and its environment would be read instead.
+    let output = tend_with_store(
+        &context,
+        &["approve", &id.to_string(), "--by", "bob", "--offline"],
+    )
+    .env("TEND_NOW", APPROVED)
+    .output()
+    .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(show(&context, id)["approvals"][0]["by"], "bob");
+
+    // The saved plan is kept as every format prints it, for `tend report`.
+    let report = run_json(
+        &mut tend_with_store(&context, &["report", &id.to_string(), "--format", "json"]),
+        0,
+    );
+    assert_eq!(report["kind"], "plan");
+    assert_eq!(report["generated"], SAVED);
+    let markdown = tend_with_store(
+        &context,
+        &["report", &id.to_string(), "--format", "markdown"],
+    )
+    .output()
+    .unwrap();
+    assert!(String::from_utf8_lossy(&markdown.stdout).starts_with("# "));
+}

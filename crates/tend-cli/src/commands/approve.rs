@@ -8,8 +8,8 @@ use std::path::Path;
 use anyhow::Result;
 use tend_store::{NewApproval, RunId, RunKind, SqliteStore, Store};
 
-use super::plan::{Fingerprint, Source, INPUTS_REPORT};
-use crate::cli::{ApproveArgs, ProjectArgs};
+use super::plan::{Fingerprint, SavedSource, Source, INPUTS_REPORT};
+use crate::cli::ApproveArgs;
 use crate::diagnostics::{ExitStatus, UsageError};
 
 pub fn run(
@@ -36,10 +36,11 @@ pub fn run(
             detail.run.kind
         )));
     }
-    let saved = detail
+    let inputs = detail
         .reports
         .iter()
-        .find(|report| report.kind == INPUTS_REPORT)
+        .find(|report| report.kind == INPUTS_REPORT);
+    let saved = inputs
         .and_then(|report| Fingerprint::from_document(&report.document))
         .ok_or_else(|| {
             UsageError(format!(
@@ -50,24 +51,23 @@ pub fn run(
             ))
         })?;
 
-    // Without a PROJECT, the plan's own project: the saved run knows where it was made.
-    let project = ProjectArgs {
-        project: Some(
-            args.project
-                .project
-                .clone()
-                .unwrap_or_else(|| detail.run.project.clone()),
-        ),
-        venv: args.project.venv.clone(),
-        python: args.project.python.clone(),
-        no_environment: args.project.no_environment,
-        requirements: args.project.requirements.clone(),
-        sources: args.project.sources.clone(),
-    };
+    // Without a PROJECT, the plan's own project: the saved run knows where it was made; without
+    // source or index flags, the ones the plan was saved with.
+    let source = inputs
+        .and_then(|report| SavedSource::from_document(&report.document))
+        .unwrap_or_default();
+    let project = source.project_args(
+        &args.project,
+        args.project
+            .project
+            .clone()
+            .unwrap_or_else(|| detail.run.project.clone()),
+    );
+    let index = source.index_args(&args.index);
     let current = super::plan::compute(
         &Source {
             project: &project,
-            index: &args.index,
+            index: &index,
             offline: args.offline,
             refresh: false,
             preflight: false,

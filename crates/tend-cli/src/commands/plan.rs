@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use sha2::{Digest as _, Sha256};
@@ -46,7 +46,12 @@ pub fn run(
     crate::output::write(args.output.as_deref(), &text)?;
     let status = exit_status(plan);
     if args.save {
-        let id = save(store, &computed, status)?;
+        let id = save(
+            store,
+            &computed,
+            status,
+            &SavedSource::new(&args.project, &args.index),
+        )?;
         // Standard error, so that `--format json` output stays one document.
         eprintln!("saved as plan {id}; approve with `tend approve {id} --by NAME`");
     }
@@ -142,7 +147,12 @@ pub fn compute(
 /// Records the plan as a run of kind plan: the plan's JSON document, and its inputs (report
 /// `plan-inputs`). Unlike the history of other commands, a failure here is an error: saving
 /// is what was asked for.
-fn save(store: Option<&Path>, computed: &Computed, status: ExitStatus) -> Result<RunId> {
+fn save(
+    store: Option<&Path>,
+    computed: &Computed,
+    status: ExitStatus,
+    source: &SavedSource,
+) -> Result<RunId> {
     let path = crate::settings::store_path(store)?;
     let mut store = SqliteStore::open(&path)?;
     let project = &computed.settings.project;
@@ -154,11 +164,15 @@ fn save(store: Option<&Path>, computed: &Computed, status: ExitStatus) -> Result
         tend_version: env!("CARGO_PKG_VERSION").to_string(),
     })?;
     store.attach_report(id, "plan", &tend_plan::json_text(&computed.plan))?;
-    store.attach_report(
-        id,
-        INPUTS_REPORT,
-        &serde_json::to_string(&computed.fingerprint.document())?,
-    )?;
+    let mut inputs = computed.fingerprint.document();
+    inputs["source"] = serde_json::to_value(source)?;
+    store.attach_report(id, INPUTS_REPORT, &serde_json::to_string(&inputs)?)?;
+    // The plan as every format prints it, for `tend report`.
+    let project_name = computed.settings.project.display().to_string();
+    let plan = &computed.plan;
+    store.attach_rendering(id, "table", &tend_plan::table(plan))?;
+    store.attach_rendering(id, "json", &tend_plan::json_text(plan))?;
+    store.attach_rendering(id, "markdown", &tend_plan::markdown(plan, &project_name))?;
     let summary = &computed.plan.summary;
     let status = match status {
         ExitStatus::Success => RunStatus::Success,
@@ -177,6 +191,103 @@ fn save(store: Option<&Path>, computed: &Computed, status: ExitStatus) -> Result
         })),
     )?;
     Ok(id)
+}
+
+/// The flags a plan was made with, kept with it so that `tend approve` makes it again from the
+/// same environment, files and indexes without being told them. Paths are made absolute;
+/// passwords in index URLs are not kept (credentials come from `.netrc` or the environment).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SavedSource {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub venv: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub python: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_environment: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requirements: Vec<PathBuf>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra_index_urls: Vec<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_index: bool,
+}
+
+impl SavedSource {
+    pub fn new(project: &ProjectArgs, index: &IndexArgs) -> Self {
+        let absolute = |path: &PathBuf| std::path::absolute(path).unwrap_or_else(|_| path.clone());
+        // A directory index is a path too; a URL keeps its user name, not its password.
+        let location = |text: &String| {
+            if text.contains("://") {
+                tend_model::redact_url(text)
+            } else {
+                absolute(&PathBuf::from(text)).display().to_string()
+            }
+        };
+        Self {
+            venv: project.venv.as_ref().map(absolute),
+            python: project.python.as_ref().map(absolute),
+            no_environment: project.no_environment,
+            requirements: project.requirements.iter().map(absolute).collect(),
+            sources: project.sources.iter().map(absolute).collect(),
+            index_url: index.index_url.as_ref().map(location),
+            extra_index_urls: index.extra_index_urls.iter().map(location).collect(),
+            no_index: index.no_index,
+        }
+    }
+
+    /// Reads the `source` of a `plan-inputs` document; plans saved before it was kept have
+    /// none.
+    pub fn from_document(document: &serde_json::Value) -> Option<Self> {
+        serde_json::from_value(document.get("source")?.clone()).ok()
+    }
+
+    /// The project flags to make the plan again with: `given` when any was given, else the
+    /// saved ones.
+    pub fn project_args(&self, given: &ProjectArgs, project: PathBuf) -> ProjectArgs {
+        let any_given = given.venv.is_some()
+            || given.python.is_some()
+            || given.no_environment
+            || !given.requirements.is_empty()
+            || !given.sources.is_empty();
+        if any_given {
+            return ProjectArgs {
+                project: Some(project),
+                venv: given.venv.clone(),
+                python: given.python.clone(),
+                no_environment: given.no_environment,
+                requirements: given.requirements.clone(),
+                sources: given.sources.clone(),
+            };
+        }
+        ProjectArgs {
+            project: Some(project),
+            venv: self.venv.clone(),
+            python: self.python.clone(),
+            no_environment: self.no_environment,
+            requirements: self.requirements.clone(),
+            sources: self.sources.clone(),
+        }
+    }
+
+    /// The index flags, the same way.
+    pub fn index_args(&self, given: &IndexArgs) -> IndexArgs {
+        if given.index_url.is_some() || !given.extra_index_urls.is_empty() || given.no_index {
+            return IndexArgs {
+                index_url: given.index_url.clone(),
+                extra_index_urls: given.extra_index_urls.clone(),
+                no_index: given.no_index,
+            };
+        }
+        IndexArgs {
+            index_url: self.index_url.clone(),
+            extra_index_urls: self.extra_index_urls.clone(),
+            no_index: self.no_index,
+        }
+    }
 }
 
 /// The name of the report that keeps a saved plan's inputs.

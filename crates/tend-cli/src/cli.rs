@@ -531,7 +531,7 @@ pub struct ReportArgs {
     #[arg(long, value_name = "DIR", conflicts_with = "run")]
     pub project: Option<PathBuf>,
 
-    /// Output format; the run must have kept it (`tend history show RUN` lists the formats).
+    /// Output format; the run must have kept it (if not, the error lists the formats it kept).
     #[arg(long, value_enum, default_value_t = RecordedFormat::Table)]
     pub format: RecordedFormat,
 

@@ -29,8 +29,8 @@ pub use audit::{
     AdvisorySourceInfo, AdvisorySourceKind, AuditReport, AuditTarget, Finding, Fix, IgnoreRuleRef,
     IgnoredFinding, MatchKind, NotAudited, NotAuditedReason, PackageFindings, TargetOrigin,
 };
-pub use declaration::{Declaration, DeclarationKind, Group, SourceKind, SpecifierKind};
 pub use declaration::redact_url;
+pub use declaration::{Declaration, DeclarationKind, Group, SourceKind, SpecifierKind};
 pub use diagnostic::{Code, Diagnostic, Severity};
 pub use distribution::{DirectUrl, DistFormat, DistVersion, Distribution, VcsKind};
 pub use hash::{Hash, HashAlgorithm, HashParseError};

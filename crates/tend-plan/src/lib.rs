@@ -55,10 +55,10 @@ use tend_model::{
 use tend_policy::{Categories, Category, MatchReason, Target, UpdateStrategy};
 
 pub use markdown::markdown;
-pub use render::{json_text, table};
 /// `3d 4h`: a duration as the plan's renderings write it (two largest units), for other
 /// reports that show a plan's deadlines.
 pub use render::duration as format_duration;
+pub use render::{json_text, table};
 
 /// The installer the plan's commands use.
 pub const INSTALLER: &str = "uv pip install";

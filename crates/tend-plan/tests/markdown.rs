@@ -15,7 +15,10 @@ fn markdown_of_the_scenario() {
     // Held items are not in the phase tables nor in the commands: they are not applied yet.
     let apply = &text[text.find("## How to apply").unwrap()..];
     assert!(!apply.contains("pytest"), "{apply}");
-    assert!(apply.contains("$ uv pip install 'urllib3==1.26.18'"), "{apply}");
+    assert!(
+        apply.contains("$ uv pip install 'urllib3==1.26.18'"),
+        "{apply}"
+    );
     insta::assert_snapshot!(text);
 }
 

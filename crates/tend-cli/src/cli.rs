@@ -418,10 +418,11 @@ pub struct OutdatedArgs {
     #[arg(long)]
     pub pre: bool,
 
-    /// The largest change an update may make, for the "allowed" column. The policy will own
-    /// this setting; until then the flag decides.
-    #[arg(long, value_enum, default_value_t = StrategyArg::Major)]
-    pub strategy: StrategyArg,
+    /// The largest change an update may make, for the "allowed" column, for every package
+    /// [default: each package's category's strategy when the policy has categories, else
+    /// major].
+    #[arg(long, value_enum)]
+    pub strategy: Option<StrategyArg>,
 
     /// Skip releases uploaded less than this long ago, e.g. `3d`, `12h`, `2w` (units: m, h, d,
     /// w).

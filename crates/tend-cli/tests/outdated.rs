@@ -999,3 +999,59 @@ fn help_lists_every_flag() {
     let output = run(&context, &mut tend(&context, &["outdated", "--help"]));
     insta::assert_snapshot!("help", output);
 }
+
+#[test]
+fn without_strategy_each_package_follows_its_category() {
+    let context = TestContext::new();
+    write_requirements(&context, "alpha==1.0.0\nbeta==1.0.0\n");
+    // alpha may move within 1.0.x only; beta falls back to `major`.
+    fs_err::write(
+        context.project().join("tend.toml"),
+        "[[categories]]\nname = \"critical\"\npackages = [\"alpha\"]\nsla = \"24h\"\nstrategy = \"patch\"\n\n[fallback-category]\nstrategy = \"major\"\n",
+    )
+    .unwrap();
+    let server = start_index();
+    let url = index_url(&server);
+    let json = run_json(
+        &mut outdated(
+            &context,
+            &["--no-environment", "--index-url", &url, "--format", "json"],
+        ),
+        0,
+    );
+    assert_eq!(json["settings"]["by_category"], true, "{json:#}");
+    let by_name = packages(&json);
+    assert_eq!(version_of(&by_name["alpha"], "allowed"), Some("1.0.1"));
+    assert_eq!(by_name["alpha"]["strategy"], "patch");
+    assert_eq!(version_of(&by_name["beta"], "allowed"), Some("1.1.0"));
+    assert_eq!(by_name["beta"]["strategy"], "major");
+    let table = run(
+        &context,
+        &mut outdated(&context, &["--no-environment", "--index-url", &url]),
+    );
+    assert!(
+        table.contains("each package's category's strategy"),
+        "{table}"
+    );
+
+    // The flag decides for every package.
+    let json = run_json(
+        &mut outdated(
+            &context,
+            &[
+                "--no-environment",
+                "--index-url",
+                &url,
+                "--strategy",
+                "minor",
+                "--format",
+                "json",
+            ],
+        ),
+        0,
+    );
+    assert!(json["settings"].get("by_category").is_none(), "{json:#}");
+    let by_name = packages(&json);
+    assert_eq!(version_of(&by_name["alpha"], "allowed"), Some("1.1.0"));
+    assert!(by_name["alpha"].get("strategy").is_none());
+}

@@ -64,7 +64,10 @@ use crate::release::Release;
 /// The rules of one comparison.
 #[derive(Debug, Clone)]
 pub struct OutdatedOptions {
+    /// The strategy of every subject that has none of its own.
     pub strategy: Strategy,
+    /// The subjects' strategies come from the policy's categories (for the report).
+    pub by_category: bool,
     /// Consider pre-releases for every package.
     pub pre: bool,
     /// The environment's Python, for `Requires-Python`; `None` skips that rule.
@@ -85,6 +88,8 @@ pub struct Subject {
     pub origin: CurrentOrigin,
     /// Installed editable or from a URL / path / VCS: not looked up on the index.
     pub direct_url: Option<String>,
+    /// Its own update strategy (its category's); `None`: the run's.
+    pub strategy: Option<Strategy>,
 }
 
 /// The packages of an inventory to compare: every installed distribution (the installed
@@ -105,6 +110,7 @@ fn subject(package: &Package<'_>) -> Option<Subject> {
             current: Some(distribution.version.clone()),
             origin: CurrentOrigin::Installed,
             direct_url: installed_direct_url(distribution),
+            strategy: None,
         });
     }
     let wanted: Vec<_> = package
@@ -154,6 +160,7 @@ fn subject(package: &Package<'_>) -> Option<Subject> {
         current,
         origin,
         direct_url,
+        strategy: None,
     })
 }
 
@@ -187,6 +194,7 @@ pub fn compare(
         generated: options.now,
         settings: OutdatedSettings {
             strategy: options.strategy,
+            by_category: options.by_category,
             pre: options.pre,
             python: options.python.clone(),
             min_age: options.min_age,
@@ -541,6 +549,7 @@ fn evaluate(
     options: &OutdatedOptions,
 ) -> OutdatedPackage {
     let current = subject.current.as_ref().and_then(DistVersion::pep440);
+    let strategy = subject.strategy.unwrap_or(options.strategy);
     let pre_allowed = options.pre || current.is_some_and(Version::any_prerelease);
     let mut latest: Option<&Candidate<'_>> = None;
     let mut allowed: Option<&Candidate<'_>> = None;
@@ -568,7 +577,7 @@ fn evaluate(
                 behind += 1;
             }
             newer_passing.push(release_info(&candidate.release));
-            if allowed.is_none() && options.strategy.permits(current, version) {
+            if allowed.is_none() && strategy.permits(current, version) {
                 allowed = Some(candidate);
             }
         }
@@ -596,6 +605,7 @@ fn evaluate(
             .map(|candidate| release_info(&candidate.release)),
         latest: latest.map(|latest| release_info(&latest.release)),
         allowed: allowed.map(|allowed| release_info(&allowed.release)),
+        strategy,
         change,
         behind,
         skipped,

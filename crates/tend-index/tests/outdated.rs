@@ -126,12 +126,14 @@ fn installed(project: &str, current: &str) -> Subject {
         current: Some(DistVersion::parse(current)),
         origin: CurrentOrigin::Installed,
         direct_url: None,
+        strategy: None,
     }
 }
 
 fn options() -> OutdatedOptions {
     OutdatedOptions {
         strategy: Strategy::Major,
+        by_category: false,
         pre: false,
         python: Some(version("3.12.4")),
         min_age: None,
@@ -351,6 +353,7 @@ fn yanked_current_release_reported() {
                 location: Location::new("requirements.txt", 3),
             },
             direct_url: None,
+            strategy: None,
         }],
         &[answer(
             PROJECT,
@@ -634,6 +637,7 @@ fn pinned(project: &str, current: &str, line: usize) -> Subject {
             location: Location::new("requirements.txt", line),
         },
         direct_url: None,
+        strategy: None,
     }
 }
 
@@ -897,6 +901,7 @@ fn declared_without_version_shows_the_latest() {
             location: Location::new("pyproject.toml", 7),
         },
         direct_url: None,
+        strategy: None,
     };
     let report = compare(
         &[subject],
@@ -1148,4 +1153,45 @@ fn newer_lists_every_passing_release_oldest_first() {
     // Not part of the JSON report.
     let json = serde_json::to_value(package).unwrap();
     assert!(json.get("newer").is_none(), "{json}");
+}
+
+#[test]
+fn a_subject_with_its_own_strategy_overrides_the_runs() {
+    let page = || versions(&["1.4.2", "1.4.9", "1.9.1", "2.1.0"]);
+    let subjects = [
+        Subject {
+            strategy: Some(Strategy::Patch),
+            ..installed("demo", "1.4.2")
+        },
+        installed("other", "1.4.2"),
+    ];
+    let answers = [
+        answer("demo", vec![(INDEX, found(page()))]),
+        answer("other", vec![(INDEX, found(page()))]),
+    ];
+    let options = OutdatedOptions {
+        strategy: Strategy::Minor,
+        by_category: true,
+        ..options()
+    };
+    let report = compare(&subjects, &answers, &options);
+    let allowed: Vec<(&str, String, Strategy)> = report
+        .packages
+        .iter()
+        .map(|package| {
+            (
+                package.name.as_ref(),
+                package.allowed.as_ref().unwrap().version.to_string(),
+                package.strategy,
+            )
+        })
+        .collect();
+    assert_eq!(
+        allowed,
+        [
+            ("demo", "1.4.9".to_string(), Strategy::Patch),
+            ("other", "1.9.1".to_string(), Strategy::Minor),
+        ]
+    );
+    assert!(report.settings.by_category);
 }

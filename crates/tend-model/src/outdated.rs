@@ -164,6 +164,8 @@ pub struct OutdatedPackage {
     /// The newest such release the update strategy allows.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allowed: Option<ReleaseInfo>,
+    /// The strategy `allowed` was chosen by: the run's, or the package's category's.
+    pub strategy: Strategy,
     /// The change from the current version to `latest`, when `latest` is newer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change: Option<ChangeKind>,
@@ -222,6 +224,9 @@ pub struct NotChecked {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OutdatedSettings {
     pub strategy: Strategy,
+    /// Each package's strategy is its category's (the policy's), not `strategy`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub by_category: bool,
     /// Pre-releases considered for every package (`--pre`, or `--pre` in a requirements file).
     pub pre: bool,
     /// The environment's Python, against which `Requires-Python` is checked.

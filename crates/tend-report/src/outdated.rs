@@ -443,6 +443,7 @@ fn data_text(report: &OutdatedReport, now: Timestamp) -> String {
 /// The rules of the run, one phrase each: strategy, pre-releases, Python, minimum age.
 fn rules(settings: &OutdatedSettings) -> Vec<String> {
     let strategy = match settings.strategy {
+        _ if settings.by_category => "each package's category's strategy (the policy's)",
         Strategy::Patch => "strategy patch (same major and minor version)",
         Strategy::Minor => "strategy minor (same major version)",
         Strategy::Major => "strategy major (any newer version)",
@@ -552,6 +553,7 @@ mod tests {
     fn skipped_releases_name_the_option_that_includes_them() {
         let settings = OutdatedSettings {
             strategy: Strategy::Major,
+            by_category: false,
             pre: false,
             python: Some("3.8.18".parse().unwrap()),
             min_age: Some(SignedDuration::from_hours(72)),

@@ -122,6 +122,7 @@ fn outdated() -> OutdatedReport {
         generated: now(),
         settings: OutdatedSettings {
             strategy: Strategy::default(),
+            by_category: false,
             pre: false,
             python: None,
             min_age: None,
@@ -140,6 +141,7 @@ fn outdated() -> OutdatedReport {
             index: INDEX.to_string(),
             current_release: Some(current),
             allowed: Some(latest.clone()),
+            strategy: Strategy::Major,
             latest: Some(latest),
             change: Some(ChangeKind::Major),
             behind: 12,

@@ -70,6 +70,7 @@ fn package(
         index: INDEX.to_string(),
         current_release: Some(current_release),
         allowed: change.map(|_| latest.clone()),
+        strategy: Strategy::Major,
         latest: Some(latest),
         change,
         behind,
@@ -81,6 +82,7 @@ fn package(
 fn settings(strategy: Strategy) -> OutdatedSettings {
     OutdatedSettings {
         strategy,
+        by_category: false,
         pre: false,
         python: Some("3.11.7".parse().unwrap()),
         min_age: Some(SignedDuration::from_hours(72)),
@@ -184,6 +186,7 @@ fn realistic() -> OutdatedReport {
         current_release: None,
         latest: Some(release("23.0.0", "2024-08-10T20:25:00Z")),
         allowed: Some(release("23.0.0", "2024-08-10T20:25:00Z")),
+        strategy: Strategy::Major,
         change: None,
         behind: 0,
         skipped: Skipped::default(),
@@ -197,6 +200,7 @@ fn realistic() -> OutdatedReport {
         current_release: None,
         latest: Some(release("2.0", "2024-01-01T00:00:00Z")),
         allowed: None,
+        strategy: Strategy::Major,
         change: None,
         behind: 0,
         skipped: Skipped::default(),

@@ -28,7 +28,9 @@ const PROGRESS_DELAY: Duration = Duration::from_secs(1);
 /// The rules and data sources of one outdated check.
 pub struct OutdatedRequest<'a> {
     pub index: &'a IndexArgs,
-    pub strategy: Strategy,
+    /// The strategy of every package; `None`: each package's category's (the policy's), or
+    /// `major` when the policy has no categories.
+    pub strategy: Option<Strategy>,
     /// `--pre`; a requirements file's `--pre` turns it on too.
     pub pre: bool,
     pub min_age: Option<Duration>,
@@ -53,7 +55,7 @@ pub fn run(
         &inventory,
         &OutdatedRequest {
             index: &args.index,
-            strategy: strategy(args.strategy),
+            strategy: args.strategy.map(strategy),
             pre: args.pre,
             min_age: args.min_age,
             cache_mode,
@@ -115,8 +117,11 @@ pub fn check(
             message: "no index to ask; give `--index-url URL|DIR`".to_string(),
         });
     }
+    let categories = &settings.policy.categories;
+    let by_category = request.strategy.is_none() && categories.iter().next().is_some();
     let options = OutdatedOptions {
-        strategy: request.strategy,
+        strategy: request.strategy.unwrap_or(Strategy::Major),
+        by_category,
         pre: request.pre || inventory.sources.iter().any(|source| source.options.pre),
         python: inventory
             .environment
@@ -136,7 +141,14 @@ pub fn check(
         offline: request.cache_mode == CacheMode::Offline,
     };
 
-    let subjects = tend_index::subjects(inventory);
+    let mut subjects = tend_index::subjects(inventory);
+    if by_category {
+        // The name decides the category here: the outdated check knows no advisories.
+        for subject in &mut subjects {
+            let category = categories.category_for(&subject.name, false).category;
+            subject.strategy = Some(category.strategy.ceiling());
+        }
+    }
     let names: Vec<PackageName> = subjects
         .iter()
         .filter(|subject| subject.direct_url.is_none())

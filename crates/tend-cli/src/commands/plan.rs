@@ -107,7 +107,7 @@ pub fn compute(
         &inventory,
         &super::outdated::OutdatedRequest {
             index: source.index,
-            strategy: Strategy::Major,
+            strategy: Some(Strategy::Major),
             pre: false,
             min_age: None,
             cache_mode,

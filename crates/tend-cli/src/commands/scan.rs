@@ -46,7 +46,7 @@ pub fn run(
         &inventory,
         &super::outdated::OutdatedRequest {
             index: &IndexArgs::default(),
-            strategy: Strategy::Major,
+            strategy: Some(Strategy::Major),
             pre: false,
             min_age: None,
             cache_mode: CacheMode::Normal,

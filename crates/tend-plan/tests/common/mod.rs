@@ -83,6 +83,7 @@ pub fn package(package: &str, current: &str, newer: Vec<ReleaseInfo>) -> Outdate
             .as_ref()
             .map(|latest| ChangeKind::between(&current_version, &latest.version)),
         allowed: latest.clone(),
+        strategy: Strategy::Major,
         latest,
         behind: newer.len(),
         skipped: Skipped::default(),
@@ -95,6 +96,7 @@ pub fn outdated(packages: Vec<OutdatedPackage>) -> OutdatedReport {
         generated: at(NOW),
         settings: OutdatedSettings {
             strategy: Strategy::Major,
+            by_category: false,
             pre: false,
             python: None,
             min_age: None,

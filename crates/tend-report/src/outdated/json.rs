@@ -29,6 +29,9 @@ struct OutdatedDocument<'a> {
 #[derive(Serialize)]
 struct SettingsView<'a> {
     strategy: Strategy,
+    /// Each package's strategy is its category's; `strategy` is then only the default.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    by_category: bool,
     pre: bool,
     python: Option<&'a Version>,
     min_age_seconds: Option<i64>,
@@ -61,6 +64,9 @@ struct PackageView<'a> {
     latest: Option<ReleaseView<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     allowed: Option<ReleaseView<'a>>,
+    /// The strategy `allowed` follows, when it is the package's category's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    strategy: Option<Strategy>,
     skipped: Skipped,
 }
 
@@ -91,7 +97,7 @@ impl<'a> ReleaseView<'a> {
 }
 
 impl<'a> PackageView<'a> {
-    fn new(package: &'a OutdatedPackage, generated: Timestamp) -> Self {
+    fn new(package: &'a OutdatedPackage, generated: Timestamp, by_category: bool) -> Self {
         let release = |release: Option<&'a ReleaseInfo>| {
             release.map(|release| ReleaseView::new(release, generated))
         };
@@ -106,6 +112,7 @@ impl<'a> PackageView<'a> {
             current_release: release(package.current_release.as_ref()),
             latest: release(package.latest.as_ref()),
             allowed: release(package.allowed.as_ref()),
+            strategy: by_category.then_some(package.strategy),
             skipped: package.skipped,
         }
     }
@@ -140,6 +147,7 @@ fn document(report: &OutdatedReport, only_outdated: bool) -> OutdatedDocument<'_
         generated,
         settings: SettingsView {
             strategy: settings.strategy,
+            by_category: settings.by_category,
             pre: settings.pre,
             python: settings.python.as_ref(),
             min_age_seconds: settings.min_age.map(|age| age.as_secs()),
@@ -156,7 +164,7 @@ fn document(report: &OutdatedReport, only_outdated: bool) -> OutdatedDocument<'_
             .packages
             .iter()
             .filter(|package| !only_outdated || package.is_outdated())
-            .map(|package| PackageView::new(package, generated))
+            .map(|package| PackageView::new(package, generated, settings.by_category))
             .collect(),
         unknown: ordered.unknown,
         not_checked: ordered.not_checked,

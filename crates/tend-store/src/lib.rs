@@ -17,6 +17,8 @@ use serde::Serialize;
 
 pub use sqlite::{SqliteStore, BUSY_TIMEOUT, SCHEMA_VERSION};
 
+pub(crate) use record_parts as record_complete_parts;
+
 /// What every backend of the history store can do. Writes take `&mut self`: one store handle
 /// belongs to one run of tend; two processes share the data through the backend, not a handle.
 pub trait Store {
@@ -49,8 +51,44 @@ pub trait Store {
     /// One run with its reports and approvals, or `None` when there is no run `id`.
     fn run(&self, id: RunId) -> Result<Option<RunDetail>, StoreError>;
 
+    /// Records a run that has already ended, with its reports and renderings, all at once:
+    /// the commands that record themselves after the fact use this. A backend may do it in one
+    /// transaction (SQLite does), so that a run is kept whole or not at all.
+    fn record_complete(&mut self, run: &CompleteRun<'_>) -> Result<RunId, StoreError> {
+        record_parts(self, run)
+    }
+
     /// Records that someone approved a plan. The run must exist and be a [`RunKind::Plan`].
     fn record_approval(&mut self, approval: &NewApproval) -> Result<ApprovalId, StoreError>;
+}
+
+/// A run that has ended, with what it produced ([`Store::record_complete`]).
+#[derive(Debug, Clone)]
+pub struct CompleteRun<'a> {
+    pub run: NewRun,
+    /// `(kind, JSON document)` pairs.
+    pub reports: &'a [(&'a str, &'a str)],
+    /// `(format, text)` pairs.
+    pub renderings: &'a [(&'a str, &'a str)],
+    pub finished_at: Timestamp,
+    pub status: RunStatus,
+    pub summary: Option<&'a serde_json::Value>,
+}
+
+/// [`Store::record_complete`] as the separate writes it is made of.
+fn record_parts<S: Store + ?Sized>(
+    store: &mut S,
+    run: &CompleteRun<'_>,
+) -> Result<RunId, StoreError> {
+    let id = store.record_run(&run.run)?;
+    for (kind, document) in run.reports {
+        store.attach_report(id, kind, document)?;
+    }
+    for (format, text) in run.renderings {
+        store.attach_rendering(id, format, text)?;
+    }
+    store.finish_run(id, run.finished_at, run.status, run.summary)?;
+    Ok(id)
 }
 
 /// The number of a run in the store.

@@ -254,6 +254,26 @@ impl SqliteStore {
 }
 
 impl Store for SqliteStore {
+    fn record_complete(&mut self, run: &crate::CompleteRun<'_>) -> Result<RunId, StoreError> {
+        // One transaction: a run is kept whole or not at all, and one commit costs less than
+        // one per row.
+        self.connection
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(sql_error(&self.path))?;
+        match crate::record_complete_parts(self, run) {
+            Ok(id) => {
+                self.connection
+                    .execute_batch("COMMIT")
+                    .map_err(sql_error(&self.path))?;
+                Ok(id)
+            }
+            Err(error) => {
+                let _ = self.connection.execute_batch("ROLLBACK");
+                Err(error)
+            }
+        }
+    }
+
     fn record_run(&mut self, run: &NewRun) -> Result<RunId, StoreError> {
         self.connection
             .execute(

@@ -445,3 +445,33 @@ fn a_version_one_file_gains_the_renderings_table() {
         Some("kept\n")
     );
 }
+
+#[test]
+fn a_complete_run_is_kept_whole_or_not_at_all() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("history.sqlite3");
+    let mut store = SqliteStore::open(&path).unwrap();
+    let summary = serde_json::json!({"vulnerable": 0});
+    let complete = |reports| tend_store::CompleteRun {
+        run: new_run(RunKind::Audit, "/srv/app", "2026-11-23T12:00:00Z"),
+        reports,
+        renderings: &[("table", "nothing found\n"), ("markdown", "# Audit\n")],
+        finished_at: time("2026-11-23T12:00:01Z"),
+        status: RunStatus::Success,
+        summary: Some(&summary),
+    };
+    let id = store
+        .record_complete(&complete(&[("audit", r#"{"schema_version":1}"#)]))
+        .unwrap();
+    let detail = store.run(id).unwrap().unwrap();
+    assert_eq!(detail.run.status, Some(RunStatus::Success));
+    assert_eq!(detail.renderings, ["table", "markdown"]);
+    assert_eq!(detail.reports.len(), 1);
+
+    // A report that is not JSON fails the whole run: no half-recorded row is left.
+    let error = store
+        .record_complete(&complete(&[("audit", "not json")]))
+        .unwrap_err();
+    assert!(matches!(error, StoreError::InvalidJson { .. }), "{error}");
+    assert_eq!(store.runs(&RunFilter::default()).unwrap().len(), 1);
+}

@@ -7,7 +7,8 @@ use std::path::Path;
 use anyhow::Result;
 use jiff::Timestamp;
 use tend_store::{
-    NewRun, RunDetail, RunFilter, RunId, RunKind, RunRecord, RunStatus, SqliteStore, Store,
+    CompleteRun, NewRun, RunDetail, RunFilter, RunId, RunKind, RunRecord, RunStatus, SqliteStore,
+    Store,
 };
 
 use crate::cli::{Format, HistoryArgs, HistoryCommand, HistoryShowArgs};
@@ -213,24 +214,24 @@ fn try_record(store_flag: Option<&Path>, run: &Finished<'_>) -> Result<()> {
     let mut store = SqliteStore::open(&path)?;
     // Absolute, so that `tend scan .` and `tend scan /srv/app` are the same project.
     let project = std::path::absolute(run.project).unwrap_or_else(|_| run.project.to_path_buf());
-    let id = store.record_run(&NewRun {
-        kind: run.kind,
-        project,
-        started_at: run.started_at,
-        tend_version: env!("CARGO_PKG_VERSION").to_string(),
-    })?;
-    for (kind, document) in run.reports {
-        store.attach_report(id, kind, document)?;
-    }
-    for (format, text) in run.renderings {
-        store.attach_rendering(id, format, text)?;
-    }
     // `TEND_NOW` fixes the end too, so that a recorded run never ends before it started.
     let finished_at = crate::settings::now()?.max(run.started_at);
     let status = match run.status {
         ExitStatus::Success => RunStatus::Success,
         ExitStatus::Failure => RunStatus::Findings,
     };
-    store.finish_run(id, finished_at, status, Some(&run.summary))?;
+    store.record_complete(&CompleteRun {
+        run: NewRun {
+            kind: run.kind,
+            project,
+            started_at: run.started_at,
+            tend_version: env!("CARGO_PKG_VERSION").to_string(),
+        },
+        reports: run.reports,
+        renderings: run.renderings,
+        finished_at,
+        status,
+        summary: Some(&run.summary),
+    })?;
     Ok(())
 }

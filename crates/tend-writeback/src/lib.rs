@@ -7,7 +7,8 @@
 //! CRLF), a byte-order mark and the last line's missing newline all stay as they were.
 //!
 //! This crate owns the rewriting rules; it works on text and returns the new text with the list
-//! of edits. Writing the file (atomically) and fetching the new hashes are the caller's.
+//! of edits, and [`replace_file`] writes a file atomically; fetching the new hashes is the
+//! caller's.
 //!
 //! A declaration that is not an exact pin is left alone when it already allows the new
 //! version (`flask>=2.0` for 2.3.3) and is an error when it does not (`flask<2.3`): widening a
@@ -15,6 +16,7 @@
 
 mod pyproject;
 mod requirements;
+mod write;
 
 use std::path::PathBuf;
 
@@ -23,6 +25,7 @@ use tend_model::{Hash, PackageName};
 
 pub use pyproject::rewrite_pyproject;
 pub use requirements::rewrite_requirements;
+pub use write::replace_file;
 
 /// One package's new pin.
 #[derive(Debug, Clone, PartialEq, Eq)]

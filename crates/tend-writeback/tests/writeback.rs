@@ -264,3 +264,24 @@ fn damaged_files_never_panic_and_untouched_text_is_kept() {
         }
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_replaced_file_keeps_its_permissions_and_leaves_no_temporary() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("requirements.txt");
+    fs_err::write(&path, "alpha==1.0\n").unwrap();
+    fs_err::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+    tend_writeback::replace_file(&path, "alpha==1.1\n").unwrap();
+    assert_eq!(fs_err::read_to_string(&path).unwrap(), "alpha==1.1\n");
+    let mode = fs_err::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+    let names: Vec<String> = fs_err::read_dir(directory.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["requirements.txt"]);
+    // A file that does not exist is an error, not a new file.
+    assert!(tend_writeback::replace_file(&directory.path().join("missing.txt"), "x").is_err());
+}

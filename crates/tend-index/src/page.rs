@@ -1,13 +1,28 @@
 //! Project pages of the simple repository API: PEP 691 JSON and PEP 503 HTML.
 //!
 //! This module owns the choice of format (from the `Content-Type`, by sniffing when the type
-//! says nothing useful), the PEP 629 API version check, and the one error type both readers
-//! report with; [`simple_json`] and [`simple_html`] own the two formats.
+//! says nothing useful), the PEP 629 API version check, the one error type both readers
+//! report with, and what a file's hashes are; [`simple_json`] and [`simple_html`] own the two
+//! formats.
+//!
+//! # Hashes
+//!
+//! [`IndexFile::hashes`] holds the digests an index publishes for a file: PEP 691's `hashes`
+//! object (`{"sha256": "<hex>"}`) and, in both formats, the URL fragment PEP 503 defines
+//! (`#sha256=<hex>`; `&` separates several), the fragment winning for an algorithm named in
+//! both, as pip merges them. Only the algorithms [`HashAlgorithm`] knows count, under their
+//! `hashlib` names written in lower case; others (`blake2s`, `sha3_256`) are skipped, and a
+//! fragment that is not a hash (`#egg=foo`, `#main`) is ignored. A digest that is not hex, or
+//! not as long as its algorithm's, is skipped rather than failing the page: pip never checks
+//! a digest when it reads a page (it compares it with the downloaded file's, which can then
+//! never match), and a page whose hash is damaged still says which releases exist. A file left
+//! with no hash shows as such where hashes are needed ([`crate::ReleaseHashes`]).
 
 use std::fmt;
 
 use jiff::Timestamp;
 use tend_http::RedactedUrl;
+use tend_model::{Hash, HashAlgorithm};
 use url::Url;
 
 mod simple_html;
@@ -44,6 +59,9 @@ pub struct IndexFile {
     pub yank_reason: Option<String>,
     /// PEP 700 `upload-time` (JSON only).
     pub upload_time: Option<Timestamp>,
+    /// The file's digests, one per algorithm, ordered by algorithm (see the module docs for
+    /// where they come from and which are skipped).
+    pub hashes: Vec<Hash>,
 }
 
 /// A project page, parsed.
@@ -215,6 +233,74 @@ fn sniff(body: &[u8]) -> PageFormat {
     }
 }
 
+/// The algorithm a `hashlib` name stands for, written as pip and PEP 503/691 write it (lower
+/// case); `None` for algorithms [`HashAlgorithm`] does not know.
+fn algorithm_named(name: &str) -> Option<HashAlgorithm> {
+    Some(match name {
+        "md5" => HashAlgorithm::Md5,
+        "sha1" => HashAlgorithm::Sha1,
+        "sha224" => HashAlgorithm::Sha224,
+        "sha256" => HashAlgorithm::Sha256,
+        "sha384" => HashAlgorithm::Sha384,
+        "sha512" => HashAlgorithm::Sha512,
+        "blake2b" => HashAlgorithm::Blake2b,
+        _ => return None,
+    })
+}
+
+/// Hex digits in a digest of `algorithm` (`hashlib.new(name).hexdigest()`).
+fn digest_length(algorithm: HashAlgorithm) -> usize {
+    match algorithm {
+        HashAlgorithm::Md5 => 32,
+        HashAlgorithm::Sha1 => 40,
+        HashAlgorithm::Sha224 => 56,
+        HashAlgorithm::Sha256 => 64,
+        HashAlgorithm::Sha384 => 96,
+        HashAlgorithm::Sha512 | HashAlgorithm::Blake2b => 128,
+    }
+}
+
+/// A digest as an index writes it, or `None` when the algorithm is unknown or the digest is
+/// not a hex digest of the algorithm's length (see the module docs for why that is skipped).
+fn known_hash(name: &str, digest: &str) -> Option<Hash> {
+    let algorithm = algorithm_named(name)?;
+    let well_formed = digest.len() == digest_length(algorithm)
+        && digest.bytes().all(|byte| byte.is_ascii_hexdigit());
+    well_formed.then(|| Hash {
+        algorithm,
+        digest: digest.to_ascii_lowercase(),
+    })
+}
+
+/// A file's hashes: those `listed` (PEP 691 `hashes`, in page order), then those of the URL's
+/// fragment (PEP 503 `#sha256=…`), a later digest of an algorithm replacing an earlier one as
+/// pip's `{**hashes, **hashes_from_link}` does. Ordered by algorithm.
+fn file_hashes<'a>(
+    listed: impl IntoIterator<Item = (&'a str, &'a str)>,
+    url: &'a Url,
+) -> Vec<Hash> {
+    let fragment = url
+        .fragment()
+        .into_iter()
+        .flat_map(|fragment| fragment.split('&'))
+        .filter_map(|part| part.split_once('='));
+    let mut hashes: Vec<Hash> = Vec::new();
+    for (name, digest) in listed.into_iter().chain(fragment) {
+        let Some(hash) = known_hash(name, digest) else {
+            continue;
+        };
+        match hashes
+            .iter_mut()
+            .find(|known| known.algorithm == hash.algorithm)
+        {
+            Some(known) => *known = hash,
+            None => hashes.push(hash),
+        }
+    }
+    hashes.sort();
+    hashes
+}
+
 /// An error inside a reader: where (a byte offset into the page's text, or a line and column
 /// the JSON parser counted itself) and what was expected.
 #[derive(Debug)]
@@ -267,6 +353,84 @@ mod tests {
 
     fn page_url() -> Url {
         Url::parse("https://user:secret@index.example/simple/foo/").unwrap()
+    }
+
+    const SHA256: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    const MD5: &str = "098f6bcd4621d373cade4e832627b4f6";
+
+    fn hashes_of(listed: &[(&str, &str)], url: &str) -> Vec<String> {
+        file_hashes(listed.iter().copied(), &Url::parse(url).unwrap())
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn hashes_from_the_list_and_the_fragment() {
+        let upper = SHA256.to_ascii_uppercase();
+        assert_eq!(
+            hashes_of(
+                &[("sha256", &upper), ("md5", MD5)],
+                "https://f.example/a.whl"
+            ),
+            [format!("md5:{MD5}"), format!("sha256:{SHA256}")]
+        );
+        assert_eq!(
+            hashes_of(
+                &[],
+                &format!("https://f.example/a.whl#md5={MD5}&sha256={SHA256}")
+            ),
+            [format!("md5:{MD5}"), format!("sha256:{SHA256}")]
+        );
+        // The fragment wins for an algorithm named in both, as pip merges them.
+        let other = "0".repeat(64);
+        assert_eq!(
+            hashes_of(
+                &[("sha256", &other)],
+                &format!("https://f.example/a.whl#sha256={SHA256}")
+            ),
+            [format!("sha256:{SHA256}")]
+        );
+    }
+
+    #[test]
+    fn unknown_algorithms_bad_digests_and_other_fragments_are_skipped() {
+        for (listed, url) in [
+            (
+                vec![("sha3_256", SHA256)],
+                "https://f.example/a.whl".to_owned(),
+            ),
+            (
+                vec![("SHA256", SHA256)],
+                "https://f.example/a.whl".to_owned(),
+            ),
+            (vec![("sha256", "zz")], "https://f.example/a.whl".to_owned()),
+            (
+                vec![("sha256", &SHA256[1..])],
+                "https://f.example/a.whl".to_owned(),
+            ),
+            (
+                vec![("sha256", "")],
+                "https://f.example/a.whl#egg=foo".to_owned(),
+            ),
+            (vec![], "https://f.example/a.whl#main".to_owned()),
+            (vec![], format!("https://f.example/a.whl#blake2s={SHA256}")),
+            (vec![], format!("https://f.example/a.whl?sha256={SHA256}")),
+        ] {
+            assert_eq!(
+                hashes_of(&listed, &url),
+                Vec::<String>::new(),
+                "{listed:?} {url}"
+            );
+        }
+        // A hash beside a fragment part that is not one is still read.
+        assert_eq!(
+            hashes_of(
+                &[],
+                &format!("https://f.example/a.zip#egg=foo&sha256={SHA256}")
+            ),
+            [format!("sha256:{SHA256}")]
+        );
     }
 
     #[test]

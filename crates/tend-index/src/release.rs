@@ -106,6 +106,7 @@ mod tests {
             yanked: false,
             yank_reason: None,
             upload_time: None,
+            hashes: Vec::new(),
         }
     }
 

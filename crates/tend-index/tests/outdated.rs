@@ -52,6 +52,7 @@ fn file(filename: &str) -> IndexFile {
         yanked: false,
         yank_reason: None,
         upload_time: Some(timestamp("2024-01-01T00:00:00Z")),
+        hashes: Vec::new(),
     }
 }
 

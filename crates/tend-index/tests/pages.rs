@@ -1,6 +1,6 @@
 //! Project pages from `tests/fixtures/pages/`, written in the shape real indexes serve: each
-//! page's parsed files and releases (or its error) are snapshotted, and the JSON and HTML pages of
-//! one project must describe the same releases.
+//! page's parsed files with their hashes and releases (or its error) are snapshotted, and the
+//! JSON and HTML pages of one project must describe the same releases and hashes.
 #![allow(clippy::unwrap_used)] // Fixtures are ours; a panic is the failure report.
 
 use std::fmt::Write as _;
@@ -65,6 +65,9 @@ fn render(page: &ProjectPage, project: &PackageName) -> String {
         if let Some(time) = file.upload_time {
             writeln!(out, "    uploaded: {time}").unwrap();
         }
+        for hash in &file.hashes {
+            writeln!(out, "    hash: {hash}").unwrap();
+        }
     }
     writeln!(out, "releases:").unwrap();
     for release in releases(page, project) {
@@ -103,7 +106,7 @@ fn every_fixture_page() {
         .map(|entry| entry.unwrap().file_name().into_string().unwrap())
         .collect();
     names.sort();
-    assert!(names.len() >= 9, "{names:?}");
+    assert!(names.len() >= 11, "{names:?}");
     for name in names {
         let (parsed, project) = read(&name);
         let rendered = match &parsed {
@@ -132,6 +135,8 @@ fn json_and_html_pages_of_one_project_agree() {
         assert_eq!(from_json.requires_python, from_html.requires_python);
         assert_eq!(from_json.yanked, from_html.yanked);
         assert_eq!(from_json.yank_reason, from_html.yank_reason);
+        assert_eq!(from_json.hashes.len(), 1, "{}", from_json.filename);
+        assert_eq!(from_json.hashes, from_html.hashes);
         assert!(from_json.upload_time.is_some());
         assert_eq!(from_html.upload_time, None);
     }

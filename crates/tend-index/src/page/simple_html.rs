@@ -1,5 +1,6 @@
 //! PEP 503 HTML project pages: every `<a href>` is a file, with PEP 592 `data-yanked`,
-//! `data-requires-python`, the PEP 629 `pypi:repository-version` meta tag and `<base href>`.
+//! `data-requires-python`, the PEP 629 `pypi:repository-version` meta tag and `<base href>`;
+//! a link's URL fragment (`#sha256=…`) gives the file's hashes (see [`super`]).
 //!
 //! A hand-written tag scanner rather than an HTML crate. A project page is a flat list of links
 //! plus at most one `<base>` and one `<meta>` that matter; what has to be right are the
@@ -15,7 +16,7 @@ use std::borrow::Cow;
 use percent_encoding::percent_decode_str;
 use url::Url;
 
-use super::{check_api_version, IndexFile, Located, ProjectPage};
+use super::{check_api_version, file_hashes, IndexFile, Located, ProjectPage};
 
 /// One attribute of a tag, as written (character references not yet decoded).
 #[derive(Debug, Clone, Copy)]
@@ -205,6 +206,7 @@ pub(super) fn parse(text: &str, page_url: &Url) -> Result<ProjectPage, Located> 
         } else {
             text.to_owned()
         };
+        let hashes = file_hashes([], &url);
         files.push(IndexFile {
             filename,
             url,
@@ -218,6 +220,7 @@ pub(super) fn parse(text: &str, page_url: &Url) -> Result<ProjectPage, Located> 
                 .map(|reason| decode(reason).trim().to_owned())
                 .filter(|reason| !reason.is_empty()),
             upload_time: None,
+            hashes,
         });
     }
     Ok(ProjectPage {
@@ -562,6 +565,34 @@ mod tests {
             "https://index.example/simple/foo/foo-1.2.tar.gz"
         );
         assert_eq!(files[2].yank_reason.as_deref(), Some("bad & broken"));
+        // `ab` is too short for a sha256 digest: skipped, as is a link without a fragment.
+        assert!(files.iter().all(|file| file.hashes.is_empty()));
+    }
+
+    #[test]
+    fn hashes_come_from_the_link_fragment() {
+        let sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+        let sha1 = "a94a8fe5ccb19ba61c4c0873d391e987982fbbd3";
+        let files = files(&format!(
+            "<a href=\"foo-1.0.tar.gz#sha256={}\">foo-1.0.tar.gz</a>\
+             <a href=\"foo-1.1.tar.gz#sha1={sha1}&amp;egg=foo\">foo-1.1.tar.gz</a>\
+             <a href=\"foo-1.2.tar.gz#egg=foo\">foo-1.2.tar.gz</a>\
+             <a href=\"foo-1.3.tar.gz#sha256=xyz\">foo-1.3.tar.gz</a>",
+            sha256.to_ascii_uppercase()
+        ));
+        let hashes: Vec<Vec<String>> = files
+            .iter()
+            .map(|file| file.hashes.iter().map(ToString::to_string).collect())
+            .collect();
+        assert_eq!(
+            hashes,
+            [
+                vec![format!("sha256:{sha256}")],
+                vec![format!("sha1:{sha1}")],
+                vec![],
+                vec![],
+            ]
+        );
     }
 
     #[test]

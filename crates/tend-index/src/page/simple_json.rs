@@ -1,10 +1,12 @@
 //! PEP 691 JSON project pages, with PEP 592 yanks, PEP 700 upload times and versions.
 //!
 //! The page is deserialised borrowing from the body where it can (a large project's page runs
-//! to megabytes); keys the reader does not use (`hashes`, `size`, `core-metadata`, …) are
-//! skipped without building values.
+//! to megabytes); keys the reader does not use (`size`, `core-metadata`, …) are skipped
+//! without building values. A file's `hashes` object is read into [`IndexFile::hashes`] (see
+//! [`super`] for which digests count).
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::fmt;
 
 use jiff::Timestamp;
@@ -12,7 +14,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 use url::Url;
 
-use super::{check_api_version, IndexFile, Located, ProjectPage};
+use super::{check_api_version, file_hashes, IndexFile, Located, ProjectPage};
 
 #[derive(Deserialize)]
 struct Document<'a> {
@@ -26,7 +28,7 @@ struct Document<'a> {
 
 /// A string borrowed from the page unless it holds escapes. serde borrows a `Cow` field only
 /// when it is the field's whole type, not inside an `Option` or a `Vec`; this wrapper is.
-#[derive(Deserialize)]
+#[derive(Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(transparent)]
 struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
 
@@ -66,6 +68,10 @@ struct File<'a> {
     yanked: Yanked,
     #[serde(rename = "upload-time", default)]
     upload_time: Option<Timestamp>,
+    /// Algorithm name to hex digest; a repeated name keeps its last digest, as Python's
+    /// `json` does. `null` reads as no hashes.
+    #[serde(default, borrow)]
+    hashes: Option<BTreeMap<Text<'a>, Text<'a>>>,
 }
 
 /// PEP 592 in JSON: `false`, `true` or a reason (which means yanked). `null` is read as `false`.
@@ -140,6 +146,13 @@ pub(super) fn parse(text: &str, page_url: &Url) -> Result<ProjectPage, Located> 
                 ),
             )
         })?;
+        let hashes = file_hashes(
+            file.hashes
+                .iter()
+                .flatten()
+                .map(|(name, digest)| (name.0.as_ref(), digest.0.as_ref())),
+            &url,
+        );
         files.push(IndexFile {
             filename: file.filename.0.into_owned(),
             url,
@@ -151,6 +164,7 @@ pub(super) fn parse(text: &str, page_url: &Url) -> Result<ProjectPage, Located> 
             yanked: file.yanked.yanked,
             yank_reason: file.yanked.reason,
             upload_time: file.upload_time,
+            hashes,
         });
     }
     Ok(ProjectPage {
@@ -282,6 +296,51 @@ mod tests {
         assert!(third.yanked);
         assert_eq!(third.yank_reason, None);
         assert_eq!(third.requires_python, None);
+    }
+
+    #[test]
+    fn hashes_are_read_and_unusable_ones_skipped() {
+        let sha256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+        let md5 = "098f6bcd4621d373cade4e832627b4f6";
+        let text = format!(
+            r#"{{"files": [
+              {{"filename": "a-1.0.tar.gz", "url": "a-1.0.tar.gz",
+                "hashes": {{"sha256": "{sha256}", "md5": "{md5}", "blake3": "00"}}}},
+              {{"filename": "a-1.1.tar.gz", "url": "a-1.1.tar.gz#sha256={sha256}", "hashes": {{}}}},
+              {{"filename": "a-1.2.tar.gz", "url": "a-1.2.tar.gz", "hashes": {{"sha256": "not hex"}}}},
+              {{"filename": "a-1.3.tar.gz", "url": "a-1.3.tar.gz", "hashes": null}},
+              {{"filename": "a-1.4.tar.gz", "url": "a-1.4.tar.gz"}}
+            ]}}"#
+        );
+        let page = parse(&text, &url()).unwrap();
+        let hashes: Vec<Vec<String>> = page
+            .files
+            .iter()
+            .map(|file| file.hashes.iter().map(ToString::to_string).collect())
+            .collect();
+        assert_eq!(
+            hashes,
+            [
+                vec![format!("md5:{md5}"), format!("sha256:{sha256}")],
+                vec![format!("sha256:{sha256}")],
+                vec![],
+                vec![],
+                vec![],
+            ]
+        );
+    }
+
+    #[test]
+    fn a_digest_that_is_not_a_string_is_an_error_where_it_is() {
+        let text =
+            "{\"files\": [{\"filename\": \"a\", \"url\": \"b\",\n \"hashes\": {\"sha256\": 5}}]}";
+        let error = parse(text, &url()).unwrap_err();
+        assert_eq!((error.line, error.column), (Some(2), Some(23)));
+        assert_eq!(
+            error.message,
+            "not a PEP 691 project page: files[0].hashes.sha256: invalid type: integer `5`, \
+             expected a string"
+        );
     }
 
     #[test]

@@ -48,6 +48,10 @@ pub enum Command {
     /// Record who approved a saved plan (`tend plan --save`), after checking that its inputs
     /// (environment, pins, advisories, index data) are still what the plan was made from.
     Approve(ApproveArgs),
+    /// Try the planned updates in a fresh virtualenv, hold back the ones that break the gates
+    /// (found by bisection), and write the new pins into the requirement files. The
+    /// environment and the files are snapshot in the history store first.
+    Update(UpdateArgs),
     /// Write a commented starting policy: `tend.toml` in the project, or the file `--config`
     /// names.
     Init(InitArgs),
@@ -620,4 +624,65 @@ pub struct ApproveArgs {
     /// Answer from the index cache alone, whatever its age.
     #[arg(long)]
     pub offline: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// Update only these packages (of the plan's items to apply now).
+    #[arg(value_name = "PACKAGE", conflicts_with_all = ["phase", "plan"])]
+    pub packages: Vec<String>,
+
+    /// Update only the items of this category's phase.
+    #[arg(long, value_name = "CATEGORY", conflicts_with = "plan")]
+    pub phase: Option<String>,
+
+    /// Update the items of this saved plan (`tend plan --save`) instead of a new plan.
+    #[arg(long, value_name = "ID")]
+    pub plan: Option<i64>,
+
+    /// The project directory [default: the current directory].
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+
+    /// The virtual environment to update [default: the project's].
+    #[arg(long, value_name = "DIR", conflicts_with = "python")]
+    pub venv: Option<PathBuf>,
+
+    /// The environment of this Python interpreter.
+    #[arg(long, value_name = "PYTHON")]
+    pub python: Option<PathBuf>,
+
+    /// Read and rewrite this pip requirements file, whatever its name (repeatable). Turns off
+    /// discovery.
+    #[arg(short = 'r', long = "requirement", value_name = "FILE")]
+    pub requirements: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub index: IndexArgs,
+
+    /// Answer from the index cache alone, whatever its age.
+    #[arg(long)]
+    pub offline: bool,
+
+    /// Run the trials and print the diff of the requirement files; write nothing, record
+    /// nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = UpdateFormat::Table)]
+    pub format: UpdateFormat,
+
+    /// Write the output to this file instead of standard output (replaced atomically).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// The formats of `tend update`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UpdateFormat {
+    Table,
+    Json,
+    /// An update summary, like a team's update log.
+    Markdown,
 }

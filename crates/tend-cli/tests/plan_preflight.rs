@@ -10,10 +10,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{run_json, tend};
+use common::{run_json, tend, wheel_index as index};
 use serde_json::Value;
-use sha2::{Digest as _, Sha256};
-use tend_test::http::{Resource, Routes, TestServer};
+use tend_test::http::TestServer;
 use tend_test::{TestContext, WheelSpec};
 
 const NOW: &str = "2026-11-23T12:00:00Z";
@@ -65,52 +64,6 @@ fn wheels(conflict: bool) -> Vec<(WheelSpec, &'static str)> {
         (WheelSpec::new("gamma", "1.0.0"), OLD),
         (WheelSpec::new("gamma", "1.0.1"), NEW),
     ]
-}
-
-/// Builds the wheels into `folder` and serves them: a PEP 691 page per project, with upload
-/// times and true hashes, and the files themselves.
-fn index(folder: &Path, specs: &[(WheelSpec, &str)]) -> TestServer {
-    fs_err::create_dir_all(folder).unwrap();
-    let mut routes = Routes::new();
-    let mut pages: Vec<(String, Vec<Value>)> = Vec::new();
-    for (spec, uploaded) in specs {
-        let path = spec.build(folder);
-        let bytes = fs_err::read(&path).unwrap();
-        let filename = spec.wheel_file_name();
-        let mut hash = String::new();
-        for byte in Sha256::digest(&bytes) {
-            let _ = write!(hash, "{byte:02x}");
-        }
-        let file = serde_json::json!({
-            "filename": filename,
-            "url": format!("../../files/{filename}"),
-            "hashes": {"sha256": hash},
-            "upload-time": uploaded,
-        });
-        match pages.iter_mut().find(|(name, _)| name == spec.name()) {
-            Some((_, files)) => files.push(file),
-            None => pages.push((spec.name().to_string(), vec![file])),
-        }
-        routes = routes.route(&format!("/files/{filename}"), Resource::new(bytes));
-    }
-    for (name, files) in pages {
-        let versions: Vec<&str> = specs
-            .iter()
-            .filter(|(spec, _)| spec.name() == name)
-            .map(|(spec, _)| spec.version())
-            .collect();
-        let body = serde_json::json!({
-            "meta": {"api-version": "1.1"},
-            "name": name,
-            "files": files,
-            "versions": versions,
-        });
-        routes = routes.route(
-            &format!("/simple/{name}/"),
-            Resource::new(body.to_string()).content_type("application/vnd.pypi.simple.v1+json"),
-        );
-    }
-    TestServer::start(routes)
 }
 
 /// A project with the old versions installed in `.venv`, the policy, and (with `pinned`) a

@@ -6,6 +6,7 @@ pub mod attempt;
 pub mod bisect;
 pub mod deprecations;
 pub mod lock;
+pub mod report;
 pub mod snapshot;
 pub mod trial;
 
@@ -14,5 +15,6 @@ pub use attempt::{
 };
 pub use bisect::{isolate, Isolation, Trials};
 pub use lock::{lock, EnvironmentLock, LockError};
+pub use report::{FileChange, LineEdit, UpdateReport};
 pub use snapshot::{compare, Difference, FileCopy, Installed, Origin, Snapshot, SNAPSHOT_VERSION};
 pub use trial::{create_venv, install, run_in, Installer, Step, TrialEnv, TrialError};

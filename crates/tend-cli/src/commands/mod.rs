@@ -16,6 +16,7 @@ mod preflight;
 mod report;
 mod resolve;
 mod scan;
+mod update;
 
 use anyhow::Result;
 
@@ -33,6 +34,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Outdated(args) => outdated::run(&args, config, cache_dir, cli.store.as_deref()),
         Command::Plan(args) => plan::run(&args, config, cache_dir, cli.store.as_deref()),
         Command::Approve(args) => approve::run(&args, config, cache_dir, cli.store.as_deref()),
+        Command::Update(args) => update::run(&args, config, cache_dir, cli.store.as_deref()),
         Command::Init(args) => init::run(&args, config),
         Command::History(args) => history::run(&args, cli.store.as_deref()),
         Command::Report(args) => report::run(&args, cli.store.as_deref()),

@@ -99,3 +99,56 @@ pub fn simple_page(project: &str, releases: &[(&str, &str)]) -> tend_test::http:
         .content_type("application/vnd.pypi.simple.v1+json")
         .cache_control("max-age=600")
 }
+
+/// Builds the wheels into `folder` and serves them: a PEP 691 page per project, with upload
+/// times and true hashes, and the files themselves.
+pub fn wheel_index(
+    folder: &std::path::Path,
+    specs: &[(tend_test::WheelSpec, &str)],
+) -> tend_test::http::TestServer {
+    fs_err::create_dir_all(folder).unwrap();
+    let mut routes = tend_test::http::Routes::new();
+    let mut pages: Vec<(String, Vec<serde_json::Value>)> = Vec::new();
+    for (spec, uploaded) in specs {
+        let path = spec.build(folder);
+        let bytes = fs_err::read(&path).unwrap();
+        let filename = spec.wheel_file_name();
+        let mut hash = String::new();
+        for byte in <sha2::Sha256 as sha2::Digest>::digest(&bytes) {
+            let _ = std::fmt::Write::write_fmt(&mut hash, format_args!("{byte:02x}"));
+        }
+        let file = serde_json::json!({
+            "filename": filename,
+            "url": format!("../../files/{filename}"),
+            "hashes": {"sha256": hash},
+            "upload-time": uploaded,
+        });
+        match pages.iter_mut().find(|(name, _)| name == spec.name()) {
+            Some((_, files)) => files.push(file),
+            None => pages.push((spec.name().to_string(), vec![file])),
+        }
+        routes = routes.route(
+            &format!("/files/{filename}"),
+            tend_test::http::Resource::new(bytes),
+        );
+    }
+    for (name, files) in pages {
+        let versions: Vec<&str> = specs
+            .iter()
+            .filter(|(spec, _)| spec.name() == name)
+            .map(|(spec, _)| spec.version())
+            .collect();
+        let body = serde_json::json!({
+            "meta": {"api-version": "1.1"},
+            "name": name,
+            "files": files,
+            "versions": versions,
+        });
+        routes = routes.route(
+            &format!("/simple/{name}/"),
+            tend_test::http::Resource::new(body.to_string())
+                .content_type("application/vnd.pypi.simple.v1+json"),
+        );
+    }
+    tend_test::http::TestServer::start(routes)
+}

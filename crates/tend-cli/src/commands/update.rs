@@ -1,0 +1,461 @@
+//! `tend update`: the plan's updates to apply now (or a saved plan's, a phase's, some
+//! packages'), tried in fresh virtualenvs against the category gates, the breaking ones found
+//! by bisection and held back, and the rest written into the requirement files.
+//!
+//! Order of work, so that nothing is half-changed: take the environment's lock; make the plan;
+//! snapshot the environment and the requirement files into the history store (the undo record
+//! comes before any change); run the trials (only scratch directories change); rewrite every
+//! file in memory, and only when every file could take its change, replace them one by one,
+//! each atomically. The live environment is not touched: applying to it is a later step.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use sha2::{Digest as _, Sha256};
+use tend_model::{PackageName, SourceKind, Version};
+use tend_store::{CompleteRun, NewRun, RunId, RunKind, RunStatus, SqliteStore, Store};
+use tend_update::{FileChange, FileCopy, Installer, LineEdit, Snapshot, Update, UpdateReport};
+use tend_writeback::{PinChange, Rewritten, WriteBackError};
+
+use crate::cli::{ProjectArgs, UpdateArgs, UpdateFormat};
+use crate::diagnostics::{ExitStatus, UsageError};
+
+pub fn run(
+    args: &UpdateArgs,
+    config: Option<&Path>,
+    cache_dir: Option<&Path>,
+    store_flag: Option<&Path>,
+) -> Result<ExitStatus> {
+    let project = ProjectArgs {
+        project: args.project.clone(),
+        venv: args.venv.clone(),
+        python: args.python.clone(),
+        no_environment: false,
+        requirements: args.requirements.clone(),
+        sources: Vec::new(),
+    };
+    // The plan reads the inventory itself; the environment it found is the one to update.
+    let computed = super::plan::compute(
+        &super::plan::Source {
+            project: &project,
+            index: &args.index,
+            offline: args.offline,
+            refresh: false,
+            preflight: true,
+        },
+        config,
+        cache_dir,
+    )?;
+    let settings = &computed.settings;
+    let inventory = &computed.inventory;
+    let Some(environment) = inventory.environment.as_ref() else {
+        anyhow::bail!(UsageError(
+            "`tend update` needs the project's environment, and none was found; name it with \
+             --venv or --python"
+                .to_string()
+        ));
+    };
+    let Some(python) = environment.python.clone() else {
+        anyhow::bail!(UsageError(format!(
+            "no Python interpreter was found for the environment `{}`; the trials are made from it",
+            environment.prefix.display()
+        )));
+    };
+    let store_path = crate::settings::store_path(store_flag)?;
+    let environment_key = key(&environment.prefix);
+    let lock_path = store_path
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join("locks")
+        .join(format!("{environment_key}.lock"));
+    let _lock = tend_update::lock(
+        &lock_path,
+        &format!(
+            "pid {}, tend update, started {}",
+            std::process::id(),
+            computed.now.strftime("%Y-%m-%d %H:%M:%S UTC")
+        ),
+    )
+    .map_err(|error| UsageError(error.to_string()))?;
+
+    let updates = select(args, &computed, store_flag)?;
+
+    // The files the updates may be written into, as they are now.
+    let mut files = Vec::new();
+    for source in &inventory.sources {
+        if !matches!(
+            source.kind,
+            SourceKind::RequirementsTxt | SourceKind::Pyproject
+        ) {
+            continue;
+        }
+        let text = fs_err::read_to_string(&source.path)?;
+        files.push(FileCopy::new(source.path.clone(), text));
+    }
+    let snapshot = Snapshot::capture(inventory, files, computed.now);
+
+    let mut store = None;
+    let snapshot_id = if args.dry_run || updates.is_empty() {
+        None
+    } else {
+        let mut opened = SqliteStore::open(&store_path)?;
+        let id = record_snapshot(&mut opened, settings.project.as_path(), &snapshot)?;
+        store = Some(opened);
+        Some(id)
+    };
+
+    let cache_dir = crate::settings::cache_dir(cache_dir)?;
+    let installer = Installer::detect(&super::preflight::uv_program());
+    let indexes = crate::settings::index_settings(&args.index, &settings.policy, inventory)?;
+    let index_args = installer_index_args(&indexes.indexes);
+    let critical_imports: Vec<String> = settings
+        .policy
+        .check
+        .critical_imports
+        .iter()
+        .map(|import| import.value.clone())
+        .collect();
+    let scratch = cache_dir.join("trials").join(&environment_key);
+    let outcome = tend_update::try_updates(
+        tend_update::Setup {
+            base_python: &python,
+            project: &settings.project,
+            scratch: &scratch,
+            installer: &installer,
+            index_args: &index_args,
+            policy: &settings.policy.update,
+            critical_imports: &critical_imports,
+            snapshot: &snapshot,
+        },
+        &updates,
+    )?;
+
+    let changes: Vec<PinChange> = outcome
+        .kept
+        .iter()
+        .map(|update| PinChange {
+            name: update.name.clone(),
+            to: update.to.clone(),
+            hashes: Vec::new(),
+        })
+        .collect();
+    let mut file_changes = rewrite(&snapshot, &changes);
+    let writable = file_changes.iter().all(|change| change.error.is_none());
+    if !args.dry_run && writable {
+        for (change, copy) in file_changes.iter_mut().zip(&snapshot.files) {
+            if change.edits.is_empty() {
+                continue;
+            }
+            let Some(text) = rewritten_text(copy, &changes) else {
+                continue;
+            };
+            tend_writeback::replace_file(&copy.path, &text)
+                .with_context(|| format!("could not write `{}`", copy.path.display()))?;
+            change.written = true;
+        }
+    } else if !writable {
+        // One file that cannot take its change stops every file: the pins stay consistent.
+        for change in &mut file_changes {
+            if change.error.is_none() && !change.edits.is_empty() {
+                change.error = Some("not written: another file could not be".to_string());
+            }
+        }
+    }
+    file_changes.retain(|change| !change.edits.is_empty() || change.error.is_some());
+
+    let report = UpdateReport {
+        generated: computed.now,
+        project: settings.project.clone(),
+        environment: environment.prefix.clone(),
+        installer: installer.name(),
+        snapshot: snapshot_id.map(|id| id.0),
+        dry_run: args.dry_run,
+        kept: outcome.kept,
+        held_back: outcome.held_back,
+        files: file_changes,
+        trials: outcome.trials,
+    };
+    let render = |format: UpdateFormat| -> Result<String> {
+        Ok(match format {
+            UpdateFormat::Table => tend_update::report::table(&report),
+            UpdateFormat::Json => tend_update::report::json_text(&report),
+            UpdateFormat::Markdown => tend_update::report::markdown(&report),
+        })
+    };
+    let text = render(args.format)?;
+    crate::output::write(args.output.as_deref(), &text)?;
+    let status = if report.is_clean() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Failure
+    };
+    if let Some(store) = store.as_mut() {
+        let renderings = super::report::renderings(args.format, &text, render)?;
+        record_update(store, &report, status, &renderings)?;
+    }
+    Ok(status)
+}
+
+/// A short, stable name for an environment: lock files and trial directories are per
+/// environment.
+fn key(prefix: &Path) -> String {
+    let absolute = std::path::absolute(prefix).unwrap_or_else(|_| prefix.to_path_buf());
+    let digest = Sha256::digest(absolute.to_string_lossy().as_bytes());
+    digest[..8].iter().fold(String::new(), |mut hex, byte| {
+        let _ = write!(hex, "{byte:02x}");
+        hex
+    })
+}
+
+/// The updates to try: the plan's items to apply now (not held by a cooldown), narrowed to a
+/// phase or to packages, or a saved plan's.
+fn select(
+    args: &UpdateArgs,
+    computed: &super::plan::Computed,
+    store_flag: Option<&Path>,
+) -> Result<Vec<Update>> {
+    let categories = &computed.settings.policy.categories;
+    let gates = |category: &str| {
+        categories
+            .get(category)
+            .map(|category| category.gates.clone())
+            .unwrap_or_default()
+    };
+    if let Some(id) = args.plan {
+        return saved_plan(id, store_flag, &gates);
+    }
+    if let Some(phase) = &args.phase {
+        let known = categories
+            .iter()
+            .chain(std::iter::once(categories.fallback()))
+            .any(|category| &category.name == phase);
+        if !known {
+            anyhow::bail!(UsageError(format!(
+                "`{phase}` is not a category of the policy; `tend plan` shows the phases"
+            )));
+        }
+    }
+    let wanted: Vec<PackageName> = args
+        .packages
+        .iter()
+        .map(|name| {
+            name.parse::<PackageName>()
+                .map_err(|error| UsageError(format!("`{name}` is not a package name: {error}")))
+        })
+        .collect::<Result<_, _>>()?;
+    let mut updates = Vec::new();
+    for item in computed.plan.ready_items() {
+        if args
+            .phase
+            .as_ref()
+            .is_some_and(|phase| &item.category != phase)
+        {
+            continue;
+        }
+        if !wanted.is_empty() && !wanted.contains(&item.name) {
+            continue;
+        }
+        updates.push(Update {
+            name: item.name.clone(),
+            from: item.from.to_string(),
+            to: item.to.clone(),
+            gates: gates(&item.category),
+        });
+    }
+    for name in &wanted {
+        if !updates.iter().any(|update| &update.name == name) {
+            anyhow::bail!(UsageError(format!(
+                "the plan has no update of `{name}` to apply now; `tend plan` shows what is \
+                 planned, held or deferred"
+            )));
+        }
+    }
+    Ok(updates)
+}
+
+/// The items of a saved plan whose cooldown had passed when it was saved.
+fn saved_plan(
+    id: i64,
+    store_flag: Option<&Path>,
+    gates: &dyn Fn(&str) -> Vec<String>,
+) -> Result<Vec<Update>> {
+    let path = crate::settings::store_path(store_flag)?;
+    let store = SqliteStore::open(&path)?;
+    let detail = store.run(RunId(id))?;
+    let Some(detail) = detail.filter(|detail| detail.run.kind == RunKind::Plan) else {
+        anyhow::bail!(UsageError(format!(
+            "the history store `{}` has no saved plan {id}; `tend history --kind plan` lists them",
+            path.display()
+        )));
+    };
+    if detail.approvals.is_empty() {
+        eprintln!("warning: plan {id} has not been approved (`tend approve {id} --by NAME`)");
+    }
+    let bad = || {
+        UsageError(format!(
+            "plan {id} in the history store `{}` has no readable plan document",
+            path.display()
+        ))
+    };
+    let document = &detail
+        .reports
+        .iter()
+        .find(|report| report.kind == "plan")
+        .ok_or_else(bad)?
+        .document;
+    let mut updates = Vec::new();
+    for phase in document["phases"].as_array().ok_or_else(bad)? {
+        for item in phase["items"].as_array().ok_or_else(bad)? {
+            if item["cooldown"]["passed"].as_bool() != Some(true) {
+                continue;
+            }
+            let field = |name: &str| item[name].as_str().ok_or_else(bad);
+            let name: PackageName = field("name")?.parse().map_err(|_| bad())?;
+            let to: Version = field("to")?.parse().map_err(|_| bad())?;
+            updates.push(Update {
+                name,
+                from: field("from")?.to_string(),
+                to,
+                gates: gates(field("category")?),
+            });
+        }
+    }
+    Ok(updates)
+}
+
+/// `--index-url` and `--extra-index-url` for uv and pip, from the plan's index settings.
+fn installer_index_args(indexes: &[tend_index::IndexUrl]) -> Vec<String> {
+    let mut args = Vec::new();
+    for (position, index) in indexes.iter().enumerate() {
+        args.push(if position == 0 {
+            "--index-url".to_string()
+        } else {
+            "--extra-index-url".to_string()
+        });
+        args.push(index.url.to_string());
+    }
+    args
+}
+
+fn record_snapshot(store: &mut SqliteStore, project: &Path, snapshot: &Snapshot) -> Result<RunId> {
+    let project = std::path::absolute(project).unwrap_or_else(|_| project.to_path_buf());
+    let document = snapshot.to_json();
+    let restore = snapshot.restore_requirements();
+    let summary = serde_json::json!({
+        "distributions": snapshot.distributions.len(),
+        "files": snapshot.files.len(),
+    });
+    Ok(store.record_complete(&CompleteRun {
+        run: NewRun {
+            kind: RunKind::Snapshot,
+            project,
+            started_at: snapshot.taken,
+            tend_version: env!("CARGO_PKG_VERSION").to_string(),
+        },
+        reports: &[("snapshot", &document)],
+        renderings: &[("requirements", &restore)],
+        finished_at: snapshot.taken,
+        status: RunStatus::Success,
+        summary: Some(&summary),
+    })?)
+}
+
+fn record_update(
+    store: &mut SqliteStore,
+    report: &UpdateReport,
+    status: ExitStatus,
+    renderings: &super::report::Renderings<'_>,
+) -> Result<()> {
+    let project = std::path::absolute(&report.project).unwrap_or_else(|_| report.project.clone());
+    let summary = serde_json::json!({
+        "updated": report.kept.len(),
+        "held_back": report.held_back.len(),
+        "trials": report.trials.len(),
+        "snapshot": report.snapshot,
+    });
+    let finished_at = crate::settings::now()?.max(report.generated);
+    store.record_complete(&CompleteRun {
+        run: NewRun {
+            kind: RunKind::Update,
+            project,
+            started_at: report.generated,
+            tend_version: env!("CARGO_PKG_VERSION").to_string(),
+        },
+        reports: &renderings.report("update"),
+        renderings: &renderings.pairs(),
+        finished_at,
+        status: match status {
+            ExitStatus::Success => RunStatus::Success,
+            ExitStatus::Failure => RunStatus::Findings,
+        },
+        summary: Some(&summary),
+    })?;
+    Ok(())
+}
+
+fn rewrite_one(copy: &FileCopy, changes: &[PinChange]) -> Result<Rewritten, WriteBackError> {
+    let is_pyproject = copy
+        .path
+        .file_name()
+        .is_some_and(|name| name == "pyproject.toml");
+    if is_pyproject {
+        tend_writeback::rewrite_pyproject(&copy.path, &copy.text, changes)
+    } else {
+        tend_writeback::rewrite_requirements(&copy.path, &copy.text, changes)
+    }
+}
+
+fn rewritten_text(copy: &FileCopy, changes: &[PinChange]) -> Option<String> {
+    rewrite_one(copy, changes)
+        .ok()
+        .map(|rewritten| rewritten.text)
+}
+
+/// Every snapshot file rewritten in memory, with its diff; nothing is written here.
+fn rewrite(snapshot: &Snapshot, changes: &[PinChange]) -> Vec<FileChange> {
+    let mut file_changes = Vec::new();
+    for copy in &snapshot.files {
+        let mut change = FileChange {
+            path: copy.path.clone(),
+            edits: Vec::new(),
+            written: false,
+            error: None,
+            diff: String::new(),
+        };
+        if changes.is_empty() {
+            file_changes.push(change);
+            continue;
+        }
+        match rewrite_one(copy, changes) {
+            Ok(rewritten) => {
+                change.edits = rewritten
+                    .edits
+                    .iter()
+                    .map(|edit| LineEdit {
+                        line: edit.line,
+                        name: edit.name.clone(),
+                        from: edit.from.clone(),
+                        to: edit.to.clone(),
+                        hashes: edit.hashes,
+                    })
+                    .collect();
+                change.diff = diff(&copy.path, &copy.text, &rewritten.text);
+            }
+            Err(error) => change.error = Some(error.to_string()),
+        }
+        file_changes.push(change);
+    }
+    file_changes
+}
+
+fn diff(path: &Path, old: &str, new: &str) -> String {
+    if old == new {
+        return String::new();
+    }
+    let name = path.display().to_string();
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .header(&format!("a/{name}"), &format!("b/{name}"))
+        .to_string()
+}

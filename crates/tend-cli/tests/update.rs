@@ -1,0 +1,309 @@
+//! `tend update` end to end: wheels built here and served by a package index on 127.0.0.1 (a
+//! good patch release, a minor release that starts warning about deprecation, a major release
+//! that breaks the project's test), a real venv with the old versions, a requirements file
+//! pinning them. The good update is written back byte for byte; the two others are found by
+//! bisection and held back with the failing gate; the snapshot and the run are recorded.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{run_json, tend, wheel_index};
+use tend_test::http::TestServer;
+use tend_test::{TestContext, WheelSpec};
+
+const NOW: &str = "2026-11-23T12:00:00Z";
+const OLD: &str = "2025-01-01T00:00:00Z";
+const NEW: &str = "2026-11-01T00:00:00Z";
+
+const POLICY: &str = r#"[update]
+test-command = ["python", "check_app.py"]
+
+[[categories]]
+name = "critical"
+packages = ["good", "noisy", "breaking"]
+sla = "30d"
+strategy = "major"
+min-age = "7d"
+gates = ["tests", "deprecations"]
+"#;
+
+const CHECK_APP: &str = "\
+import good, noisy, breaking
+assert good.value() == 1
+assert noisy.api() == 'ok'
+assert breaking.feature() == 42
+print('app ok')
+";
+
+const REQUIREMENTS: &str =
+    "# The service's pins.\ngood==1.0.0\nnoisy==1.0.0  # the API we call\nbreaking==1.0.0\n";
+
+fn module(name: &str, version: &str, body: &str) -> WheelSpec {
+    WheelSpec::new(name, version).module(
+        format!("{name}/__init__.py"),
+        format!("__version__ = {version:?}\n{body}"),
+    )
+}
+
+fn wheels() -> Vec<(WheelSpec, &'static str)> {
+    vec![
+        (module("good", "1.0.0", "def value():\n    return 1\n"), OLD),
+        (module("good", "1.0.1", "def value():\n    return 1\n"), NEW),
+        (module("noisy", "1.0.0", "def api():\n    return 'ok'\n"), OLD),
+        (
+            module(
+                "noisy",
+                "1.1.0",
+                "import warnings\n\ndef api():\n    warnings.warn('api() is deprecated', DeprecationWarning, stacklevel=1)\n    return 'ok'\n",
+            ),
+            NEW,
+        ),
+        (module("breaking", "1.0.0", "def feature():\n    return 42\n"), OLD),
+        (module("breaking", "2.0.0", "def renamed():\n    return 42\n"), NEW),
+    ]
+}
+
+struct Setup {
+    context: TestContext,
+    server: TestServer,
+    store: PathBuf,
+}
+
+fn setup() -> Setup {
+    let mut context = TestContext::new();
+    let folder = context.root().join("wheels");
+    let server = wheel_index(&folder, &wheels());
+    let venv = context.create_venv();
+    venv.pip_install(
+        &folder,
+        [
+            "--no-deps",
+            "good==1.0.0",
+            "noisy==1.0.0",
+            "breaking==1.0.0",
+        ],
+    );
+    let project = context.project();
+    fs_err::write(project.join("tend.toml"), POLICY).unwrap();
+    fs_err::write(project.join("check_app.py"), CHECK_APP).unwrap();
+    fs_err::write(project.join("requirements.txt"), REQUIREMENTS).unwrap();
+    let store = context.root().join("history.sqlite3");
+    Setup {
+        context,
+        server,
+        store,
+    }
+}
+
+/// uv when `scripts/test` installed one, else a path that does not exist: tend then installs
+/// the trials with pip (slower, same result).
+fn uv() -> PathBuf {
+    std::env::var_os("TEND_TEST_UV").map_or_else(
+        || PathBuf::from("/nonexistent/uv"),
+        |uv| fs_err::canonicalize(PathBuf::from(uv)).unwrap(),
+    )
+}
+
+fn command(setup: &Setup, args: &[&str]) -> Command {
+    let mut command = tend(&setup.context, args);
+    command
+        .arg("--project")
+        .arg(setup.context.project())
+        .arg("--index-url")
+        .arg(setup.server.url_for("/simple/"))
+        .arg("--store")
+        .arg(&setup.store)
+        .env("TEND_NOW", NOW)
+        .env("TEND_UV", uv())
+        .env("UV_PYTHON_DOWNLOADS", "never");
+    command
+}
+
+fn requirements(setup: &Setup) -> String {
+    fs_err::read_to_string(setup.context.project().join("requirements.txt")).unwrap()
+}
+
+fn history(setup: &Setup) -> serde_json::Value {
+    run_json(
+        tend(&setup.context, &["history", "--format", "json", "--store"]).arg(&setup.store),
+        0,
+    )
+}
+
+#[test]
+fn good_updates_land_and_breaking_ones_are_held_back() {
+    let setup = setup();
+    let json = run_json(&mut command(&setup, &["update", "--format", "json"]), 1);
+    let names = |list: &serde_json::Value, key: &str| -> Vec<String> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|entry| {
+                let entry = if key.is_empty() { entry } else { &entry[key] };
+                entry["name"].as_str().unwrap().to_string()
+            })
+            .collect()
+    };
+    assert_eq!(names(&json["kept"], ""), ["good"], "{json:#}");
+    let mut held = names(&json["held_back"], "update");
+    held.sort();
+    assert_eq!(held, ["breaking", "noisy"]);
+    let reason = |name: &str| {
+        json["held_back"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|held| held["update"]["name"] == name)
+            .unwrap()["reason"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let noisy = reason("noisy");
+    assert!(
+        noisy.contains("gate `deprecations` failed") && noisy.contains("api() is deprecated"),
+        "{noisy}"
+    );
+    let breaking = reason("breaking");
+    assert!(
+        breaking.contains("gate `tests` failed") && breaking.contains("AttributeError"),
+        "{breaking}"
+    );
+
+    // Only good's pin moved; the comments and the other pins are as they were.
+    assert_eq!(
+        requirements(&setup),
+        "# The service's pins.\ngood==1.0.1\nnoisy==1.0.0  # the API we call\nbreaking==1.0.0\n"
+    );
+    let file = &json["files"][0];
+    assert_eq!(file["written"], true);
+    assert!(file["diff"].as_str().unwrap().contains("+good==1.0.1"));
+
+    // The snapshot came first, then the update run, which names it.
+    let runs = history(&setup);
+    let kinds: Vec<&str> = runs["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|run| run["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.starts_with(&["update", "snapshot"]), "{kinds:?}");
+    let snapshot_id = runs["runs"][1]["id"].as_i64().unwrap();
+    assert_eq!(json["snapshot"], snapshot_id);
+    let snapshot = run_json(
+        tend(
+            &setup.context,
+            &[
+                "history",
+                "show",
+                &snapshot_id.to_string(),
+                "--format",
+                "json",
+                "--store",
+            ],
+        )
+        .arg(&setup.store),
+        0,
+    );
+    let document = &snapshot["reports"][0]["document"];
+    assert_eq!(document["files"][0]["text"], REQUIREMENTS);
+    let installed: Vec<&str> = document["distributions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|installed| installed["name"].as_str().unwrap())
+        .collect();
+    assert!(installed.contains(&"noisy"), "{installed:?}");
+
+    // The run prints again as the seeds' update summary.
+    let update_id = runs["runs"][0]["id"].as_i64().unwrap().to_string();
+    let markdown = tend(
+        &setup.context,
+        &["report", &update_id, "--format", "markdown", "--store"],
+    )
+    .arg(&setup.store)
+    .output()
+    .unwrap();
+    let markdown = String::from_utf8_lossy(&markdown.stdout);
+    assert!(markdown.contains("## What was updated"), "{markdown}");
+    assert!(
+        markdown.contains("| **good** | 1.0.0 | 1.0.1 | patch |"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("## Held back"), "{markdown}");
+}
+
+#[test]
+fn dry_run_changes_nothing_and_a_held_lock_is_named() {
+    let setup = setup();
+    let output = command(&setup, &["update", "--dry-run", "breaking"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("(dry run)"), "{stdout}");
+    assert!(stdout.contains("Held back"), "{stdout}");
+    assert_eq!(requirements(&setup), REQUIREMENTS);
+    assert_eq!(history(&setup)["runs"], serde_json::json!([]));
+
+    let output = command(&setup, &["update", "--dry-run", "good"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("-good==1.0.0\n+good==1.0.1"), "{stdout}");
+    assert_eq!(requirements(&setup), REQUIREMENTS);
+
+    // Another update of the same environment holds the lock: this one says who.
+    let locks = setup.store.parent().unwrap().join("locks");
+    let lock = fs_err::read_dir(&locks)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let mut holder = hold(&lock);
+    let output = command(&setup, &["update", "--dry-run", "good"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("another update of this environment is running (pid 4242, tend update"),
+        "{stderr}"
+    );
+
+    let output = command(&setup, &["update", "no-such-package"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr)
+        .contains("the plan has no update of `no-such-package`"));
+}
+
+/// A process that holds `lock` the way another tend would, until killed.
+fn hold(lock: &Path) -> std::process::Child {
+    use std::io::BufRead as _;
+    let python = std::env::var("TEND_TEST_PYTHON").unwrap_or_else(|_| "python3".to_string());
+    let mut child = Command::new(python)
+        .args([
+            "-c",
+            "import fcntl, sys, time\nf = open(sys.argv[1], 'a+')\nfcntl.flock(f, fcntl.LOCK_EX)\nf.truncate(0)\nf.write('pid 4242, tend update, started earlier')\nf.flush()\nprint('locked', flush=True)\ntime.sleep(600)\n",
+        ])
+        .arg(lock)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "locked");
+    child
+}

@@ -1,0 +1,328 @@
+//! The record of one `tend update` run and its renderings: a terminal table, versioned JSON
+//! (`kind = "update"`) and Markdown in the shape of the seeds' update summaries (what was
+//! updated, what was held back and why, the gates, the files changed, how to undo it).
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use jiff::Timestamp;
+use serde::Serialize;
+use tend_model::{
+    markdown_cell, markdown_fence, markdown_row, markdown_rule, ChangeKind, PackageName, Version,
+};
+
+use crate::attempt::{HeldBack, TrialRecord, Update};
+
+/// The JSON document's schema version.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One requirement file the run changed (or would change, with `--dry-run`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileChange {
+    pub path: PathBuf,
+    /// `name from -> to` per line changed, with the line number.
+    pub edits: Vec<LineEdit>,
+    /// The file was replaced (false with `--dry-run`, or when `error` is set).
+    pub written: bool,
+    /// Why the file was not written (a range that excludes the new version, hashes missing).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The unified diff of the change.
+    pub diff: String,
+}
+
+/// One pin changed in a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LineEdit {
+    pub line: usize,
+    pub name: PackageName,
+    pub from: String,
+    pub to: Version,
+    /// `--hash` options the line has now.
+    pub hashes: usize,
+}
+
+/// One `tend update` run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UpdateReport {
+    pub generated: Timestamp,
+    pub project: PathBuf,
+    /// The environment the updates are for.
+    pub environment: PathBuf,
+    /// `uv` or `pip`: what installed the trials.
+    pub installer: &'static str,
+    /// The history store's snapshot run taken before anything changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<i64>,
+    pub dry_run: bool,
+    pub kept: Vec<Update>,
+    pub held_back: Vec<HeldBack>,
+    pub files: Vec<FileChange>,
+    pub trials: Vec<TrialRecord>,
+}
+
+impl UpdateReport {
+    /// Every update was kept and every file that needed a change could take it.
+    pub fn is_clean(&self) -> bool {
+        self.held_back.is_empty() && self.files.iter().all(|file| file.error.is_none())
+    }
+}
+
+fn change(update: &Update) -> &'static str {
+    update.from.parse::<Version>().map_or("other", |from| {
+        ChangeKind::between(&from, &update.to).as_str()
+    })
+}
+
+/// The report as pretty JSON with `kind` and `schema_version`, ending in a newline.
+pub fn json_text(report: &UpdateReport) -> String {
+    #[derive(Serialize)]
+    struct Document<'a> {
+        kind: &'static str,
+        schema_version: u32,
+        #[serde(flatten)]
+        report: &'a UpdateReport,
+    }
+    let mut text = serde_json::to_string_pretty(&Document {
+        kind: "update",
+        schema_version: SCHEMA_VERSION,
+        report,
+    })
+    .unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+fn time(value: Timestamp) -> String {
+    value.strftime("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// The report for a terminal.
+pub fn table(report: &UpdateReport) -> String {
+    let mut out = String::new();
+    let mode = if report.dry_run { " (dry run)" } else { "" };
+    let _ = writeln!(
+        out,
+        "Update of {} at {}{mode}",
+        report.project.display(),
+        time(report.generated)
+    );
+    let _ = writeln!(
+        out,
+        "  environment {}, trials installed by {}, {} trial{}",
+        report.environment.display(),
+        report.installer,
+        report.trials.len(),
+        if report.trials.len() == 1 { "" } else { "s" }
+    );
+    if report.kept.is_empty() && report.held_back.is_empty() {
+        let _ = writeln!(out, "\nNothing to update.");
+        return out;
+    }
+    if !report.kept.is_empty() {
+        let _ = writeln!(out, "\nUpdated (passed every gate)");
+        for update in &report.kept {
+            let _ = writeln!(
+                out,
+                "  {} {} -> {} ({})",
+                update.name,
+                update.from,
+                update.to,
+                change(update)
+            );
+        }
+    }
+    if !report.held_back.is_empty() {
+        let _ = writeln!(out, "\nHeld back");
+        for held in &report.held_back {
+            let update = &held.update;
+            let _ = writeln!(
+                out,
+                "  {} {} -> {} ({})",
+                update.name,
+                update.from,
+                update.to,
+                change(update)
+            );
+            for line in held.reason.lines() {
+                let _ = writeln!(out, "      | {line}");
+            }
+        }
+    }
+    if !report.files.is_empty() {
+        let verb = if report.dry_run {
+            "would change"
+        } else {
+            "changed"
+        };
+        let _ = writeln!(out, "\nFiles");
+        for file in &report.files {
+            match &file.error {
+                Some(error) => {
+                    let _ = writeln!(out, "  {}: not written: {error}", file.path.display());
+                }
+                None => {
+                    let _ = writeln!(
+                        out,
+                        "  {}: {verb} {} line{}",
+                        file.path.display(),
+                        file.edits.len(),
+                        if file.edits.len() == 1 { "" } else { "s" }
+                    );
+                }
+            }
+        }
+        if report.dry_run {
+            for file in report.files.iter().filter(|file| !file.diff.is_empty()) {
+                let _ = write!(out, "\n{}", file.diff);
+            }
+        }
+    }
+    if let Some(snapshot) = report.snapshot {
+        let _ = writeln!(
+            out,
+            "\nSnapshot {snapshot} holds the environment and the files as they were before."
+        );
+    }
+    out
+}
+
+/// The report as an update summary in Markdown, like the seeds' phase reports.
+pub fn markdown(report: &UpdateReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# Update of {}\n",
+        markdown_cell(&report.project.display().to_string())
+    );
+    let status = if report.kept.is_empty() && report.held_back.is_empty() {
+        "nothing to update".to_string()
+    } else {
+        format!(
+            "{} updated, {} held back{}",
+            report.kept.len(),
+            report.held_back.len(),
+            if report.dry_run {
+                " (dry run: nothing written)"
+            } else {
+                ""
+            }
+        )
+    };
+    let _ = writeln!(out, "**Date:** {}  ", time(report.generated));
+    let _ = writeln!(out, "**Status:** {status}  ");
+    let _ = writeln!(
+        out,
+        "**Environment:** {} (trials installed by {})\n",
+        markdown_cell(&report.environment.display().to_string()),
+        report.installer
+    );
+    if !report.kept.is_empty() {
+        let _ = writeln!(out, "## What was updated\n");
+        markdown_row(
+            &mut out,
+            &["Package", "Old version", "New version", "Change type"],
+        );
+        markdown_rule(&mut out, 4);
+        for update in &report.kept {
+            markdown_row(
+                &mut out,
+                &[
+                    &format!("**{}**", markdown_cell(update.name.as_ref())),
+                    &markdown_cell(&update.from),
+                    &markdown_cell(&update.to.to_string()),
+                    change(update),
+                ],
+            );
+        }
+        out.push('\n');
+    }
+    if !report.held_back.is_empty() {
+        let _ = writeln!(out, "## Held back\n");
+        for held in &report.held_back {
+            let update = &held.update;
+            let _ = writeln!(
+                out,
+                "- **{}** {} → {} ({})",
+                markdown_cell(update.name.as_ref()),
+                markdown_cell(&update.from),
+                markdown_cell(&update.to.to_string()),
+                change(update)
+            );
+            out.push('\n');
+            markdown_fence(&mut out, "text", &held.reason);
+            out.push('\n');
+        }
+    }
+    if !report.trials.is_empty() {
+        let _ = writeln!(out, "## Trials\n");
+        markdown_row(&mut out, &["#", "Updates", "Install", "Gates", "Result"]);
+        markdown_rule(&mut out, 5);
+        for trial in &report.trials {
+            let updates = if trial.updates.is_empty() {
+                "none (baseline)".to_string()
+            } else {
+                trial
+                    .updates
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let gates = trial
+                .gates
+                .iter()
+                .map(|gate| {
+                    format!(
+                        "{} {}",
+                        gate.gate,
+                        if gate.passed { "passed" } else { "failed" }
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            markdown_row(
+                &mut out,
+                &[
+                    &trial.number.to_string(),
+                    &markdown_cell(&updates),
+                    if trial.install.passed { "ok" } else { "failed" },
+                    &markdown_cell(&gates),
+                    if trial.passed { "passed" } else { "failed" },
+                ],
+            );
+        }
+        out.push('\n');
+    }
+    if !report.files.is_empty() {
+        let _ = writeln!(out, "## Files modified\n");
+        for file in &report.files {
+            let path = markdown_cell(&file.path.display().to_string());
+            match &file.error {
+                Some(error) => {
+                    let _ = writeln!(out, "- `{path}`: not written: {}", markdown_cell(error));
+                }
+                None if report.dry_run => {
+                    let _ = writeln!(out, "- `{path}`: would change {} pins", file.edits.len());
+                }
+                None => {
+                    let _ = writeln!(out, "- `{path}`: {} pins changed", file.edits.len());
+                }
+            }
+        }
+        out.push('\n');
+        for file in report.files.iter().filter(|file| !file.diff.is_empty()) {
+            markdown_fence(&mut out, "diff", &file.diff);
+            out.push('\n');
+        }
+    }
+    if let Some(snapshot) = report.snapshot {
+        let _ = writeln!(out, "## How to roll back\n");
+        let _ = writeln!(
+            out,
+            "Snapshot {snapshot} in the history store holds the environment and the requirement \
+             files as they were before this run (`tend history show {snapshot}`)."
+        );
+    }
+    out
+}

@@ -9,6 +9,9 @@
 //!
 //! `file://` indexes are directories laid out like the simple API (`<dir>/<name>/index.json`
 //! or `index.html`), so that examples and air-gapped mirrors need no server.
+//!
+//! [`IndexClient::release_hashes`] asks the same indexes for the hashes of one release's files
+//! (for `--hash` pins); [`crate::hashes`] says what it returns and how it is cached.
 
 use std::fmt;
 use std::io::Read as _;
@@ -18,10 +21,12 @@ use std::time::Duration;
 use futures_util::future::join_all;
 use futures_util::stream::{self, StreamExt};
 use jiff::Timestamp;
+use pep440_rs::Version;
 use pep508_rs::PackageName;
 use tend_http::{GetOptions, HttpClient, HttpError, RedactedUrl, StatusCode, Transform, Url};
 
 use crate::compact;
+use crate::hashes::{self, IndexFiles, ReleaseHashes, ReleaseHashesError};
 use crate::page::parse_page;
 use crate::release::{releases, Release};
 use crate::settings::IndexUrl;
@@ -170,16 +175,120 @@ impl IndexClient {
         answers.into_iter().flatten().collect()
     }
 
+    /// The hashes of every wheel and sdist of exactly `version` of `name`, from every index
+    /// (see [`crate::hashes`]): each file with its digests, sha256 preferred for `--hash`
+    /// lines, files without a usable digest reported. Each index's page is read through its
+    /// own cache entry (the outdated check's compact one has no hashes), under the client's
+    /// cache mode.
+    ///
+    /// # Errors
+    ///
+    /// [`ReleaseHashesError::IndexFailed`] when an index could not be read (or, offline, has no
+    /// cached page), since the files could then be incomplete;
+    /// [`ReleaseHashesError::VersionNotFound`] when no index lists a file of the version.
+    pub async fn release_hashes(
+        &self,
+        name: &PackageName,
+        version: &Version,
+    ) -> Result<ReleaseHashes, ReleaseHashesError> {
+        let answers = join_all(
+            self.indexes
+                .iter()
+                .map(|index| async move { (index.redacted(), self.ask_files(index, name).await) }),
+        )
+        .await;
+        hashes::merge(name, version, answers)
+    }
+
+    async fn ask_files(&self, index: &IndexUrl, name: &PackageName) -> IndexFiles {
+        match index.url.scheme() {
+            "http" | "https" => self.ask_server_files(&index.url, name).await,
+            "file" => self.ask_directory_files(&index.url, name).await,
+            scheme => IndexFiles::Failed(unsupported_scheme(index, scheme)),
+        }
+    }
+
+    /// `GET <index>/<name>/`, through a cache entry of its own holding the files' hashes.
+    async fn ask_server_files(&self, index: &Url, name: &PackageName) -> IndexFiles {
+        let url = match project_url(index, name) {
+            Ok(url) => url,
+            Err(message) => return IndexFiles::Failed(message),
+        };
+        let page_url = without_userinfo(&url);
+        let project = name.clone();
+        let transform = Transform::new(hashes::FORMAT, move |body, headers| {
+            let content_type = headers.get("content-type").map(String::as_str);
+            let page = parse_page(body, content_type, &page_url).map_err(|error| error.detail())?;
+            Ok(hashes::encode(&page, &project))
+        });
+        let mut options = GetOptions::default().accept(ACCEPT).transform(transform);
+        if let Some(lifetime) = self.page_lifetime {
+            options = options.heuristic_freshness(lifetime);
+        }
+        let response = match self.http.get_with(&url, &options).await {
+            Ok(response) => response,
+            Err(error) => {
+                return match answer_to_error(&error, &url) {
+                    PageAnswer::NotFound => IndexFiles::NotFound,
+                    PageAnswer::NotCached => IndexFiles::Failed(format!(
+                        "{}; the files' hashes are cached apart from the releases `tend \
+                         outdated` keeps, once looked up online",
+                        error.with_causes()
+                    )),
+                    PageAnswer::Failed { message } => IndexFiles::Failed(message),
+                    // `answer_to_error` makes no pages.
+                    PageAnswer::Found { .. } => IndexFiles::Failed(error.with_causes()),
+                };
+            }
+        };
+        if response.status != StatusCode::OK {
+            return IndexFiles::Failed(format!(
+                "{} answered {}; expected 200 with a project page",
+                response.url, response.status
+            ));
+        }
+        match hashes::decode(&response.body, name) {
+            Ok(files) => IndexFiles::Found(files),
+            Err(message) => IndexFiles::Failed(format!("{}: {message}", response.url)),
+        }
+    }
+
+    /// The page of a local directory index, read as [`Self::ask_directory`] reads it.
+    async fn ask_directory_files(&self, index: &Url, name: &PackageName) -> IndexFiles {
+        let Ok(root) = index.to_file_path() else {
+            return IndexFiles::Failed(format!(
+                "{}: not a local directory path",
+                RedactedUrl::new(index)
+            ));
+        };
+        let project = name.clone();
+        let read = tokio::task::spawn_blocking(move || match read_directory(&root, &project) {
+            DirectoryPage::Page {
+                url,
+                body,
+                content_type,
+                ..
+            } => match parse_page(&body, Some(content_type), &url) {
+                Ok(page) => IndexFiles::Found(hashes::listed_files(&page, &project)),
+                Err(error) => IndexFiles::Failed(error.to_string()),
+            },
+            DirectoryPage::NotFound => IndexFiles::NotFound,
+            DirectoryPage::Failed(message) => IndexFiles::Failed(message),
+        });
+        read.await.unwrap_or_else(|error| {
+            IndexFiles::Failed(format!(
+                "reading the local index {} failed: {error}",
+                RedactedUrl::new(index)
+            ))
+        })
+    }
+
     async fn ask(&self, index: &IndexUrl, name: &PackageName) -> PageAnswer {
         match index.url.scheme() {
             "http" | "https" => self.ask_server(&index.url, name).await,
             "file" => self.ask_directory(&index.url, name).await,
             scheme => PageAnswer::Failed {
-                message: format!(
-                    "{}: the scheme `{scheme}` is not supported; expected an `https`, `http` or \
-                     `file` index URL",
-                    index.redacted()
-                ),
+                message: unsupported_scheme(index, scheme),
             },
         }
     }
@@ -251,6 +360,14 @@ impl IndexClient {
     }
 }
 
+fn unsupported_scheme(index: &IndexUrl, scheme: &str) -> String {
+    format!(
+        "{}: the scheme `{scheme}` is not supported; expected an `https`, `http` or `file` index \
+         URL",
+        index.redacted()
+    )
+}
+
 /// `<index>/<name>/`. Index URLs end in `/` by the settings' rules; one that does not is
 /// treated as if it did rather than losing its last segment to the join.
 fn project_url(index: &Url, name: &PackageName) -> Result<Url, String> {
@@ -304,15 +421,41 @@ fn answer_to_error(error: &HttpError, url: &Url) -> PageAnswer {
 }
 
 fn read_directory_page(root: &Path, name: &PackageName, now: Timestamp) -> PageAnswer {
+    match read_directory(root, name) {
+        DirectoryPage::Page {
+            url,
+            body,
+            content_type,
+            modified,
+        } => page_from_file(&url, name, &body, content_type, modified.unwrap_or(now)),
+        DirectoryPage::NotFound => PageAnswer::NotFound,
+        DirectoryPage::Failed(message) => PageAnswer::Failed { message },
+    }
+}
+
+/// A project's page in a local directory index, unparsed.
+enum DirectoryPage {
+    Page {
+        /// The file's URL, which relative links resolve against.
+        url: Url,
+        body: Vec<u8>,
+        content_type: &'static str,
+        modified: Option<Timestamp>,
+    },
+    NotFound,
+    Failed(String),
+}
+
+/// `<root>/<name>/index.json`, else `index.html`; no `<root>/<name>` is a project the index
+/// does not know.
+fn read_directory(root: &Path, name: &PackageName) -> DirectoryPage {
     if !root.is_dir() {
         // Every project would come out "not found" (a finding of its own), which would blame
         // the packages for a mistake in the settings.
-        return PageAnswer::Failed {
-            message: format!(
-                "the local index directory {} does not exist",
-                root.display()
-            ),
-        };
+        return DirectoryPage::Failed(format!(
+            "the local index directory {} does not exist",
+            root.display()
+        ));
     }
     let project = root.join(name.as_ref());
     for (file_name, content_type) in [
@@ -322,25 +465,30 @@ fn read_directory_page(root: &Path, name: &PackageName, now: Timestamp) -> PageA
         let path = project.join(file_name);
         match read_file(&path) {
             Ok(Some((body, modified))) => {
-                return page_from_file(&path, name, &body, content_type, modified.unwrap_or(now));
+                let Ok(url) = Url::from_file_path(&path) else {
+                    return DirectoryPage::Failed(format!(
+                        "{}: not an absolute path",
+                        path.display()
+                    ));
+                };
+                return DirectoryPage::Page {
+                    url,
+                    body,
+                    content_type,
+                    modified,
+                };
             }
             Ok(None) => {}
-            Err(error) => {
-                return PageAnswer::Failed {
-                    message: error.to_string(),
-                }
-            }
+            Err(error) => return DirectoryPage::Failed(error.to_string()),
         }
     }
     if project.is_dir() {
-        PageAnswer::Failed {
-            message: format!(
-                "{} holds neither index.json nor index.html",
-                project.display()
-            ),
-        }
+        DirectoryPage::Failed(format!(
+            "{} holds neither index.json nor index.html",
+            project.display()
+        ))
     } else {
-        PageAnswer::NotFound
+        DirectoryPage::NotFound
     }
 }
 
@@ -362,18 +510,13 @@ fn read_file(path: &Path) -> std::io::Result<Option<(Vec<u8>, Option<Timestamp>)
 }
 
 fn page_from_file(
-    path: &Path,
+    url: &Url,
     name: &PackageName,
     body: &[u8],
     content_type: &str,
     modified: Timestamp,
 ) -> PageAnswer {
-    let Ok(url) = Url::from_file_path(path) else {
-        return PageAnswer::Failed {
-            message: format!("{}: not an absolute path", path.display()),
-        };
-    };
-    match parse_page(body, Some(content_type), &url) {
+    match parse_page(body, Some(content_type), url) {
         Ok(page) => PageAnswer::Found {
             releases: releases(&page, name),
             from_cache: false,

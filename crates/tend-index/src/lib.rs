@@ -10,12 +10,15 @@
 //! - [`client`]: [`IndexClient`] asks every index for many projects at once through
 //!   `tend-http` (bounded, retried, cached), or reads a local directory index.
 //! - [`outdated`]: the comparison of what is installed or pinned with what the index offers.
+//! - [`hashes`]: the hashes of one release's files on every index
+//!   ([`IndexClient::release_hashes`]), for requirements pinned with `--hash`.
 //!
 //! The library reads no environment variable and no clock: the CLI hands both in.
 
 pub mod client;
 pub mod compact;
 pub mod filename;
+pub mod hashes;
 pub mod outdated;
 pub mod page;
 pub mod release;
@@ -23,6 +26,7 @@ pub mod settings;
 
 pub use client::{IndexClient, PageAnswer, ProjectAnswer};
 pub use filename::{parse_filename, DistFilename, DistKind};
+pub use hashes::{FileHashes, IndexFailure, ReleaseHashes, ReleaseHashesError};
 pub use outdated::{compare, subjects, OutdatedOptions, Subject};
 pub use page::{parse_page, IndexFile, PageError, PageFormat, ProjectPage};
 pub use release::{releases, Release};

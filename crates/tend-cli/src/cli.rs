@@ -52,6 +52,9 @@ pub enum Command {
     /// (found by bisection), and write the new pins into the requirement files. The
     /// environment and the files are snapshot in the history store first.
     Update(UpdateArgs),
+    /// Put the environment and the requirement files back as a snapshot had them (the newest
+    /// of the project by default), then check that the installed set equals the snapshot.
+    Rollback(RollbackArgs),
     /// Write a commented starting policy: `tend.toml` in the project, or the file `--config`
     /// names.
     Init(InitArgs),
@@ -685,4 +688,19 @@ pub enum UpdateFormat {
     Json,
     /// An update summary, like a team's update log.
     Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The snapshot's run number (`tend history --kind snapshot`) [default: the project's
+    /// newest].
+    #[arg(value_name = "SNAPSHOT")]
+    pub snapshot: Option<i64>,
+
+    /// The project directory [default: the current directory].
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub index: IndexArgs,
 }

@@ -71,6 +71,8 @@ struct Setup {
     context: TestContext,
     server: TestServer,
     store: PathBuf,
+    venv: tend_test::Venv,
+    wheels: PathBuf,
 }
 
 fn setup() -> Setup {
@@ -96,6 +98,8 @@ fn setup() -> Setup {
         context,
         server,
         store,
+        venv,
+        wheels: folder,
     }
 }
 
@@ -306,4 +310,66 @@ fn hold(lock: &Path) -> std::process::Child {
         .unwrap();
     assert_eq!(line.trim(), "locked");
     child
+}
+
+#[test]
+fn rollback_restores_the_files_and_the_environment_exactly() {
+    let setup = setup();
+    let before = setup.venv.pip_freeze();
+    // The update writes good's new pin and records the snapshot.
+    let output = command(&setup, &["update", "good"]).output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_ne!(requirements(&setup), REQUIREMENTS);
+
+    // Then the environment drifts: one package upgraded, one removed, one added.
+    setup.venv.pip_install(
+        &setup.wheels,
+        ["--no-deps", "breaking==2.0.0", "good==1.0.1"],
+    );
+    setup.venv.pip(["uninstall", "--yes", "noisy"]);
+    assert_ne!(setup.venv.pip_freeze(), before);
+
+    let mut rollback = tend(&setup.context, &["rollback", "--project"]);
+    rollback
+        .arg(setup.context.project())
+        .arg("--index-url")
+        .arg(setup.server.url_for("/simple/"))
+        .arg("--store")
+        .arg(&setup.store)
+        .env("TEND_NOW", NOW)
+        .env("TEND_UV", uv())
+        .env("UV_PYTHON_DOWNLOADS", "never");
+    let output = rollback.output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("The environment equals snapshot"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("restored "), "{stdout}");
+    assert_eq!(requirements(&setup), REQUIREMENTS);
+    assert_eq!(setup.venv.pip_freeze(), before);
+
+    // A second rollback finds nothing to do and says the same.
+    let output = rollback.output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(!stdout.contains("restored "), "{stdout}");
+    let kinds: Vec<String> = history(&setup)["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|run| run["kind"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(kinds, ["rollback", "rollback", "update", "snapshot"]);
 }

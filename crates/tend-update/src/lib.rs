@@ -7,6 +7,7 @@ pub mod bisect;
 pub mod deprecations;
 pub mod lock;
 pub mod report;
+pub mod restore;
 pub mod snapshot;
 pub mod trial;
 
@@ -16,5 +17,6 @@ pub use attempt::{
 pub use bisect::{isolate, Isolation, Trials};
 pub use lock::{lock, EnvironmentLock, LockError};
 pub use report::{FileChange, LineEdit, UpdateReport};
+pub use restore::{restore_environment, restore_files, RestoreError};
 pub use snapshot::{compare, Difference, FileCopy, Installed, Origin, Snapshot, SNAPSHOT_VERSION};
-pub use trial::{create_venv, install, run_in, Installer, Step, TrialEnv, TrialError};
+pub use trial::{create_venv, install, run_hook, run_in, Installer, Step, TrialEnv, TrialError};

@@ -158,6 +158,11 @@ fn shown(command: &Command) -> String {
         .join(" ")
 }
 
+/// Runs an installer command (not inside a trial) as a recorded step.
+pub(crate) fn run_step(command: &mut Command, limits: Limits) -> Result<Step, TrialError> {
+    run(command, limits)
+}
+
 fn run(command: &mut Command, limits: Limits) -> Result<Step, TrialError> {
     let text = shown(command);
     // Nothing of the caller's environment may point an installer or an interpreter elsewhere.
@@ -288,4 +293,18 @@ pub fn run_in(
         command: text,
         finished,
     })
+}
+
+/// Runs a hook of the policy (`pre-apply`, `post-apply`, `on-rollback`) from `directory`, as
+/// written: an argument vector, no shell.
+pub fn run_hook(argv: &[String], directory: &Path, timeout: Duration) -> Result<Step, TrialError> {
+    let Some((program, args)) = argv.split_first() else {
+        return Err(TrialError::Spawn {
+            command: String::new(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "an empty command"),
+        });
+    };
+    let mut command = Command::new(program);
+    command.args(args).current_dir(directory);
+    run(&mut command, Limits::new(timeout))
 }

@@ -15,6 +15,7 @@ mod plan;
 mod preflight;
 mod report;
 mod resolve;
+mod rollback;
 mod scan;
 mod update;
 
@@ -35,6 +36,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Plan(args) => plan::run(&args, config, cache_dir, cli.store.as_deref()),
         Command::Approve(args) => approve::run(&args, config, cache_dir, cli.store.as_deref()),
         Command::Update(args) => update::run(&args, config, cache_dir, cli.store.as_deref()),
+        Command::Rollback(args) => rollback::run(&args, config, cache_dir, cli.store.as_deref()),
         Command::Init(args) => init::run(&args, config),
         Command::History(args) => history::run(&args, cli.store.as_deref()),
         Command::Report(args) => report::run(&args, cli.store.as_deref()),

@@ -64,11 +64,7 @@ pub fn run(
     };
     let store_path = crate::settings::store_path(store_flag)?;
     let environment_key = key(&environment.prefix);
-    let lock_path = store_path
-        .parent()
-        .unwrap_or(Path::new("."))
-        .join("locks")
-        .join(format!("{environment_key}.lock"));
+    let lock_path = lock_path(&store_path, &environment.prefix);
     let _lock = tend_update::lock(
         &lock_path,
         &format!(
@@ -195,6 +191,16 @@ pub fn run(
         record_update(store, &report, status, &renderings)?;
     }
     Ok(status)
+}
+
+/// The lock of one environment: beside the history store, so that every tend sharing a store
+/// shares the locks.
+pub fn lock_path(store_path: &Path, prefix: &Path) -> std::path::PathBuf {
+    store_path
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join("locks")
+        .join(format!("{}.lock", key(prefix)))
 }
 
 /// A short, stable name for an environment: lock files and trial directories are per
@@ -325,7 +331,7 @@ fn saved_plan(
 }
 
 /// `--index-url` and `--extra-index-url` for uv and pip, from the plan's index settings.
-fn installer_index_args(indexes: &[tend_index::IndexUrl]) -> Vec<String> {
+pub fn installer_index_args(indexes: &[tend_index::IndexUrl]) -> Vec<String> {
     let mut args = Vec::new();
     for (position, index) in indexes.iter().enumerate() {
         args.push(if position == 0 {

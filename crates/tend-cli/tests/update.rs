@@ -373,3 +373,40 @@ fn rollback_restores_the_files_and_the_environment_exactly() {
         .collect();
     assert_eq!(kinds, ["rollback", "rollback", "update", "snapshot"]);
 }
+
+fn wheel_sha256(setup: &Setup, file: &str) -> String {
+    use sha2::Digest as _;
+    let bytes = fs_err::read(setup.wheels.join(file)).unwrap();
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .fold(String::new(), |mut hex, byte| {
+            use std::fmt::Write as _;
+            let _ = write!(hex, "{byte:02x}");
+            hex
+        })
+}
+
+#[test]
+fn hashed_pins_get_the_new_versions_hashes_from_the_index() {
+    let setup = setup();
+    let old = wheel_sha256(&setup, "good-1.0.0-py3-none-any.whl");
+    let hashed = format!(
+        "good==1.0.0 \\\n    --hash=sha256:{old}\n    # via the service\nnoisy==1.0.0\nbreaking==1.0.0\n"
+    );
+    fs_err::write(setup.context.project().join("requirements.txt"), &hashed).unwrap();
+    let output = command(&setup, &["update", "good"]).output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let new = wheel_sha256(&setup, "good-1.0.1-py3-none-any.whl");
+    assert_eq!(
+        requirements(&setup),
+        format!(
+            "good==1.0.1 \\\n    --hash=sha256:{new}\n    # via the service\nnoisy==1.0.0\nbreaking==1.0.0\n"
+        )
+    );
+}

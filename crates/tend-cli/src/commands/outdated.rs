@@ -171,7 +171,7 @@ pub fn check(
 
 /// The index client's HTTP client: the shared cache under the cache directory, the run's cache
 /// mode, and the run's clock, so that freshness and the report agree on "now" (`TEND_NOW`).
-fn http_client(cache_dir: &Path, mode: CacheMode, now: jiff::Timestamp) -> Result<HttpClient> {
+pub fn http_client(cache_dir: &Path, mode: CacheMode, now: jiff::Timestamp) -> Result<HttpClient> {
     let mut options = ClientOptions::default();
     options.cache_dir = Some(super::online::http_cache_dir(cache_dir));
     options.cache_mode = mode;

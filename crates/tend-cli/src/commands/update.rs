@@ -8,6 +8,7 @@
 //! file in memory, and only when every file could take its change, replace them one by one,
 //! each atomically. The live environment is not touched: applying to it is a later step.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -127,16 +128,75 @@ pub fn run(
         &updates,
     )?;
 
+    // Pins written with `--hash` need the new version's hashes, from the same indexes.
+    let mut hash_errors: Vec<(PackageName, String)> = Vec::new();
+    let hashed: Vec<&Update> = outcome
+        .kept
+        .iter()
+        .filter(|update| {
+            inventory.declarations.iter().any(|declaration| {
+                declaration.name == update.name && !declaration.hashes.is_empty()
+            })
+        })
+        .collect();
+    let mut hashes: BTreeMap<PackageName, Vec<tend_model::Hash>> = BTreeMap::new();
+    if !hashed.is_empty() {
+        let cache_mode = super::online::cache_mode(args.offline, false);
+        let client = tend_index::IndexClient::new(
+            super::outdated::http_client(&cache_dir, cache_mode, computed.now)?,
+            indexes.indexes.clone(),
+        );
+        let runtime = super::online::runtime()?;
+        for update in hashed {
+            match runtime.block_on(client.release_hashes(&update.name, &update.to)) {
+                Ok(release) => {
+                    let missing: Vec<&str> = release
+                        .without_pip_hash()
+                        .map(|file| file.filename.as_str())
+                        .collect();
+                    if missing.is_empty() {
+                        hashes.insert(
+                            update.name.clone(),
+                            release.pip_hashes().into_iter().cloned().collect(),
+                        );
+                    } else {
+                        hash_errors.push((
+                            update.name.clone(),
+                            format!(
+                                "the index gives no sha256 of {} of {} {}",
+                                missing.join(", "),
+                                update.name,
+                                update.to
+                            ),
+                        ));
+                    }
+                }
+                Err(error) => hash_errors.push((update.name.clone(), error.to_string())),
+            }
+        }
+        runtime.shutdown_background();
+    }
     let changes: Vec<PinChange> = outcome
         .kept
         .iter()
         .map(|update| PinChange {
             name: update.name.clone(),
             to: update.to.clone(),
-            hashes: Vec::new(),
+            hashes: hashes.remove(&update.name).unwrap_or_default(),
         })
         .collect();
     let mut file_changes = rewrite(&snapshot, &changes);
+    // A file that needs hashes the index could not give says why, rather than "hashes missing".
+    for change in &mut file_changes {
+        if let Some(error) = &change.error {
+            if let Some((_, why)) = hash_errors
+                .iter()
+                .find(|(name, _)| error.contains(&format!("`{name}`")))
+            {
+                change.error = Some(format!("{error} ({why})"));
+            }
+        }
+    }
     let writable = file_changes.iter().all(|change| change.error.is_none());
     if !args.dry_run && writable {
         for (change, copy) in file_changes.iter_mut().zip(&snapshot.files) {

@@ -669,8 +669,14 @@ pub struct UpdateArgs {
 
     /// Run the trials and print the diff of the requirement files; write nothing, record
     /// nothing.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "apply")]
     pub dry_run: bool,
+
+    /// Also apply the kept updates to the environment: the policy's pre-apply hooks, the
+    /// install, the post-apply hooks, then its health URL; any failure rolls the environment
+    /// and the files back to the snapshot.
+    #[arg(long)]
+    pub apply: bool,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = UpdateFormat::Table)]

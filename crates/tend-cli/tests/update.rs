@@ -410,3 +410,123 @@ fn hashed_pins_get_the_new_versions_hashes_from_the_index() {
         )
     );
 }
+
+/// The policy with a health URL (and a post-apply hook that leaves a mark), served by `health`.
+fn with_health(setup: &Setup, health: &TestServer) {
+    let policy = POLICY.replace(
+        "[update]\n",
+        &format!(
+            "[update]\nhealth-url = \"{}\"\nhealth-timeout = \"2s\"\npost-apply = [[\"python\", \"-c\", \"open('restarted', 'a').write('x')\"]]\n",
+            health.url_for("/health")
+        ),
+    );
+    fs_err::write(setup.context.project().join("tend.toml"), policy).unwrap();
+}
+
+#[test]
+fn apply_updates_the_environment_when_it_stays_healthy() {
+    use tend_test::http::{Response, Routes, Sequence};
+    let setup = setup();
+    let health =
+        TestServer::start(Routes::new().route("/health", Sequence::new([Response::ok("ok")])));
+    with_health(&setup, &health);
+    let json = run_json(
+        &mut command(&setup, &["update", "--apply", "good", "--format", "json"]),
+        0,
+    );
+    assert_eq!(json["apply"]["outcome"], "applied", "{json:#}");
+    assert!(setup.venv.pip_freeze().contains("good==1.0.1"));
+    assert!(setup.context.project().join("restarted").exists());
+    assert!(health.count("/health") >= 1);
+    assert!(requirements(&setup).contains("good==1.0.1"));
+}
+
+#[test]
+fn apply_rolls_back_when_the_health_check_fails() {
+    use tend_test::http::{Response, Routes, Sequence};
+    let setup = setup();
+    let before = setup.venv.pip_freeze();
+    let health =
+        TestServer::start(Routes::new().route("/health", Sequence::new([Response::status(503)])));
+    with_health(&setup, &health);
+    let json = run_json(
+        &mut command(&setup, &["update", "--apply", "good", "--format", "json"]),
+        1,
+    );
+    let apply = &json["apply"];
+    assert_eq!(apply["outcome"], "rolled-back", "{json:#}");
+    assert!(
+        apply["failure"]
+            .as_str()
+            .unwrap()
+            .contains("the health check of"),
+        "{apply:#}"
+    );
+    assert!(apply.get("remaining").is_none(), "{apply:#}");
+    // pip freeze after the rollback equals the one before; the files are as they were.
+    assert_eq!(setup.venv.pip_freeze(), before);
+    assert_eq!(requirements(&setup), REQUIREMENTS);
+    // The post-apply hook ran (the restart), then the rollback undid the install.
+    assert!(setup.context.project().join("restarted").exists());
+}
+
+#[test]
+fn an_apply_cut_short_is_noticed_until_rolled_back() {
+    let setup = setup();
+    // A first update leaves a snapshot to roll back to.
+    let output = command(&setup, &["update", "good"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let snapshot = history(&setup)["runs"][1]["id"].as_i64().unwrap();
+    // A run killed while it applied: started, journal written, never finished.
+    {
+        use tend_store::{NewRun, RunKind, SqliteStore, Store};
+        let mut store = SqliteStore::open(&setup.store).unwrap();
+        let run = store
+            .record_run(&NewRun {
+                kind: RunKind::Update,
+                project: setup.context.project().to_path_buf(),
+                started_at: NOW.parse().unwrap(),
+                tend_version: "0.1.0".to_string(),
+            })
+            .unwrap();
+        let journal = serde_json::json!({
+            "state": "applying",
+            "snapshot": snapshot,
+            "environment": setup.venv.root,
+        });
+        store
+            .attach_report(run, "journal", &journal.to_string())
+            .unwrap();
+    }
+    let output = command(&setup, &["update", "good"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("was cut short"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("tend rollback {snapshot}")),
+        "{stderr}"
+    );
+
+    let mut rollback = tend(
+        &setup.context,
+        &["rollback", &snapshot.to_string(), "--project"],
+    );
+    rollback
+        .arg(setup.context.project())
+        .arg("--index-url")
+        .arg(setup.server.url_for("/simple/"))
+        .arg("--store")
+        .arg(&setup.store)
+        .env("TEND_NOW", NOW)
+        .env("TEND_UV", uv());
+    assert_eq!(rollback.output().unwrap().status.code(), Some(0));
+    let output = command(&setup, &["update", "--dry-run", "good"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

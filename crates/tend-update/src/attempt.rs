@@ -64,7 +64,7 @@ pub struct StepRecord {
 }
 
 impl StepRecord {
-    fn new(step: &Step) -> Self {
+    pub fn new(step: &Step) -> Self {
         Self {
             command: step.command.clone(),
             passed: step.passed(),

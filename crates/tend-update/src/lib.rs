@@ -16,7 +16,7 @@ pub use attempt::{
 };
 pub use bisect::{isolate, Isolation, Trials};
 pub use lock::{lock, EnvironmentLock, LockError};
-pub use report::{FileChange, LineEdit, UpdateReport};
-pub use restore::{restore_environment, restore_files, RestoreError};
+pub use report::{ApplyRecord, FileChange, LineEdit, UpdateReport};
+pub use restore::{install_set, restore_environment, restore_files, RestoreError};
 pub use snapshot::{compare, Difference, FileCopy, Installed, Origin, Snapshot, SNAPSHOT_VERSION};
 pub use trial::{create_venv, install, run_hook, run_in, Installer, Step, TrialEnv, TrialError};

@@ -42,6 +42,21 @@ pub struct LineEdit {
     pub hashes: usize,
 }
 
+/// What `--apply` did to the live environment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ApplyRecord {
+    /// Hooks, the install and the health check, in order.
+    pub steps: Vec<crate::attempt::StepRecord>,
+    /// `applied`, or `rolled-back` after a failure.
+    pub outcome: &'static str,
+    /// The step that failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+    /// After a rollback: how the environment still differs from the snapshot (empty: exact).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub remaining: Vec<String>,
+}
+
 /// One `tend update` run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UpdateReport {
@@ -59,12 +74,17 @@ pub struct UpdateReport {
     pub held_back: Vec<HeldBack>,
     pub files: Vec<FileChange>,
     pub trials: Vec<TrialRecord>,
+    /// With `--apply`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub apply: Option<ApplyRecord>,
 }
 
 impl UpdateReport {
     /// Every update was kept and every file that needed a change could take it.
     pub fn is_clean(&self) -> bool {
-        self.held_back.is_empty() && self.files.iter().all(|file| file.error.is_none())
+        self.held_back.is_empty()
+            && self.files.iter().all(|file| file.error.is_none())
+            && self.apply.as_ref().is_none_or(|apply| apply.failure.is_none())
     }
 }
 
@@ -178,10 +198,32 @@ pub fn table(report: &UpdateReport) -> String {
             }
         }
     }
+    if let Some(apply) = &report.apply {
+        let _ = writeln!(out, "\nApplied to the environment: {}", apply.outcome);
+        for step in &apply.steps {
+            let state = if step.passed { "ok" } else { "failed" };
+            let _ = writeln!(out, "  {state}: {}", step.command);
+        }
+        if let Some(failure) = &apply.failure {
+            for line in failure.lines() {
+                let _ = writeln!(out, "      | {line}");
+            }
+        }
+        if apply.outcome == "rolled-back" {
+            if apply.remaining.is_empty() {
+                let _ = writeln!(out, "  the environment and the files equal the snapshot again");
+            } else {
+                for difference in &apply.remaining {
+                    let _ = writeln!(out, "  still different: {difference}");
+                }
+            }
+        }
+    }
     if let Some(snapshot) = report.snapshot {
         let _ = writeln!(
             out,
-            "\nSnapshot {snapshot} holds the environment and the files as they were before."
+            "\nSnapshot {snapshot} holds the environment and the files as they were before \
+             (`tend rollback {snapshot}`)."
         );
     }
     out
@@ -316,12 +358,25 @@ pub fn markdown(report: &UpdateReport) -> String {
             out.push('\n');
         }
     }
+    if let Some(apply) = &report.apply {
+        let _ = writeln!(out, "## Applied to the environment\n");
+        let _ = writeln!(out, "Outcome: **{}**.\n", apply.outcome);
+        for step in &apply.steps {
+            let state = if step.passed { "ok" } else { "failed" };
+            let _ = writeln!(out, "- {state}: `{}`", markdown_cell(&step.command));
+        }
+        out.push('\n');
+        if let Some(failure) = &apply.failure {
+            markdown_fence(&mut out, "text", failure);
+            out.push('\n');
+        }
+    }
     if let Some(snapshot) = report.snapshot {
         let _ = writeln!(out, "## How to roll back\n");
         let _ = writeln!(
             out,
             "Snapshot {snapshot} in the history store holds the environment and the requirement \
-             files as they were before this run (`tend history show {snapshot}`)."
+             files as they were before this run: `tend rollback {snapshot}` puts them back."
         );
     }
     out

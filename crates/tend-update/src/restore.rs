@@ -141,3 +141,31 @@ pub fn restore_environment(
     let after = Snapshot::capture(&inventory, Vec::new(), snapshot.taken);
     Ok((steps, compare(snapshot, &after)))
 }
+
+/// Installs the requirements `text` (a snapshot's set with the kept updates in place) into the
+/// live environment of `python`, resolving dependencies as the trial did.
+pub fn install_set(
+    python: &Path,
+    installer: &Installer,
+    index_args: &[String],
+    scratch: &Path,
+    text: &str,
+    timeout: Duration,
+) -> Result<Step, RestoreError> {
+    fs_err::create_dir_all(scratch).map_err(|source| RestoreError::File {
+        path: scratch.to_path_buf(),
+        source,
+    })?;
+    let file = scratch.join("tend-apply.txt");
+    fs_err::write(&file, text).map_err(|source| RestoreError::File {
+        path: file.clone(),
+        source,
+    })?;
+    let file_text = file.to_string_lossy().into_owned();
+    let mut words = vec!["install", "-r", file_text.as_str()];
+    words.extend(index_args.iter().map(String::as_str));
+    let mut command = installer_command(installer, python, &words);
+    let step = crate::trial::run_step(&mut command, Limits::new(timeout))?;
+    let _ = fs_err::remove_file(&file);
+    Ok(step)
+}

@@ -127,6 +127,17 @@ pub fn run(
     }
     crate::output::write(None, &text)?;
 
+    // An apply that was cut short is over once its environment equals the snapshot again.
+    if remaining.is_empty() {
+        while let Some((run, _)) = super::update::interrupted(&store_path, &snapshot.prefix)? {
+            store.finish_run(
+                run,
+                crate::settings::now()?.max(now),
+                RunStatus::Error,
+                Some(&serde_json::json!({"interrupted": true, "rolled_back_to": id.0})),
+            )?;
+        }
+    }
     let project =
         std::path::absolute(&settings.project).unwrap_or_else(|_| settings.project.clone());
     let summary = serde_json::json!({

@@ -76,6 +76,13 @@ pub fn run(
     )
     .map_err(|error| UsageError(error.to_string()))?;
 
+    if let Some((run, snapshot)) = interrupted(&store_path, &environment.prefix)? {
+        anyhow::bail!(UsageError(format!(
+            "update run {run} was cut short while it applied updates to this environment; it \
+             may be half-changed. Snapshot {snapshot} holds it as it was before: run `tend \
+             rollback {snapshot}`, then update again"
+        )));
+    }
     let updates = select(args, &computed, store_flag)?;
 
     // The files the updates may be written into, as they are now.
@@ -220,6 +227,54 @@ pub fn run(
     }
     file_changes.retain(|change| !change.edits.is_empty() || change.error.is_some());
 
+    // The journal: an update run recorded as started before the environment changes, finished
+    // at the end. A run that never finishes tells the next `tend update` that an apply was cut
+    // short, and which snapshot restores it.
+    let applying = args.apply && writable && !outcome.kept.is_empty();
+    let journal = match (store.as_mut(), snapshot_id) {
+        (Some(store), Some(snapshot_id)) if applying => {
+            let project =
+                std::path::absolute(&settings.project).unwrap_or_else(|_| settings.project.clone());
+            let id = store.record_run(&NewRun {
+                kind: RunKind::Update,
+                project,
+                started_at: computed.now,
+                tend_version: env!("CARGO_PKG_VERSION").to_string(),
+            })?;
+            store.attach_report(
+                id,
+                JOURNAL_REPORT,
+                &serde_json::json!({
+                    "state": "applying",
+                    "snapshot": snapshot_id.0,
+                    "environment": environment.prefix,
+                })
+                .to_string(),
+            )?;
+            Some(id)
+        }
+        _ => None,
+    };
+    let apply = if applying {
+        let kept: BTreeMap<PackageName, Version> = outcome
+            .kept
+            .iter()
+            .map(|update| (update.name.clone(), update.to.clone()))
+            .collect();
+        Some(apply_live(&ApplyContext {
+            settings,
+            snapshot: &snapshot,
+            kept: &kept,
+            python: &python,
+            installer: &installer,
+            index_args: &index_args,
+            scratch: &scratch,
+            now: computed.now,
+        })?)
+    } else {
+        None
+    };
+
     let report = UpdateReport {
         generated: computed.now,
         project: settings.project.clone(),
@@ -231,6 +286,7 @@ pub fn run(
         held_back: outcome.held_back,
         files: file_changes,
         trials: outcome.trials,
+        apply,
     };
     let render = |format: UpdateFormat| -> Result<String> {
         Ok(match format {
@@ -248,9 +304,172 @@ pub fn run(
     };
     if let Some(store) = store.as_mut() {
         let renderings = super::report::renderings(args.format, &text, render)?;
-        record_update(store, &report, status, &renderings)?;
+        record_update(store, journal, &report, status, &renderings)?;
     }
     Ok(status)
+}
+
+/// An update run that started applying to the environment at `prefix` and never finished (it
+/// was killed, or the machine stopped), with the snapshot that restores it. The caller holds
+/// the environment's lock, so no such run is still going.
+pub fn interrupted(store_path: &Path, prefix: &Path) -> Result<Option<(RunId, i64)>> {
+    if !store_path.exists() {
+        return Ok(None);
+    }
+    let store = SqliteStore::open(store_path)?;
+    let runs = store.runs(&tend_store::RunFilter {
+        kind: Some(RunKind::Update),
+        project: None,
+        limit: None,
+    })?;
+    for run in runs.iter().filter(|run| run.finished_at.is_none()) {
+        let Some(detail) = store.run(run.id)? else {
+            continue;
+        };
+        let journal = detail
+            .reports
+            .iter()
+            .find(|report| report.kind == JOURNAL_REPORT);
+        let Some(journal) = journal else { continue };
+        let same = journal.document["environment"].as_str() == Some(&*prefix.to_string_lossy());
+        if let (true, Some(snapshot)) = (same, journal.document["snapshot"].as_i64()) {
+            return Ok(Some((run.id, snapshot)));
+        }
+    }
+    Ok(None)
+}
+
+/// The report that marks an update run as an apply in progress.
+pub const JOURNAL_REPORT: &str = "journal";
+
+struct ApplyContext<'a> {
+    settings: &'a crate::settings::ProjectSettings,
+    snapshot: &'a Snapshot,
+    kept: &'a BTreeMap<PackageName, Version>,
+    python: &'a Path,
+    installer: &'a Installer,
+    index_args: &'a [String],
+    scratch: &'a Path,
+    now: jiff::Timestamp,
+}
+
+/// Applies the kept updates to the live environment; on any failure puts the environment and
+/// the files back to the snapshot and checks that they equal it.
+fn apply_live(context: &ApplyContext<'_>) -> Result<tend_update::ApplyRecord> {
+    let policy = &context.settings.policy.update;
+    let project = &context.settings.project;
+    let mut steps = Vec::new();
+    let mut failure = None;
+    for hook in &policy.pre_apply {
+        let step = tend_update::run_hook(&hook.value, project, policy.timeout)?;
+        let passed = step.passed();
+        steps.push(tend_update::StepRecord::new(&step));
+        if !passed {
+            failure = Some(format!(
+                "pre-apply hook `{}` failed:\n{}",
+                step.command,
+                step.output()
+            ));
+            break;
+        }
+    }
+    // A failed pre-apply hook has changed nothing in the environment; the files go back.
+    if failure.is_none() {
+        let step = tend_update::install_set(
+            context.python,
+            context.installer,
+            context.index_args,
+            context.scratch,
+            &context.snapshot.requirements_with(context.kept),
+            policy.timeout,
+        )?;
+        if !step.passed() {
+            failure = Some(format!("the install failed:\n{}", step.output()));
+        }
+        steps.push(tend_update::StepRecord::new(&step));
+    }
+    if failure.is_none() {
+        for hook in &policy.post_apply {
+            let step = tend_update::run_hook(&hook.value, project, policy.timeout)?;
+            let passed = step.passed();
+            steps.push(tend_update::StepRecord::new(&step));
+            if !passed {
+                failure = Some(format!(
+                    "post-apply hook `{}` failed:\n{}",
+                    step.command,
+                    step.output()
+                ));
+                break;
+            }
+        }
+    }
+    if failure.is_none() {
+        if let Some(url) = &policy.health_url {
+            if let Err(why) = poll_health(&url.value, policy.health_timeout) {
+                failure = Some(format!("the health check of {} failed: {why}", url.value));
+            }
+        }
+    }
+    let Some(failure) = failure else {
+        return Ok(tend_update::ApplyRecord {
+            steps,
+            outcome: "applied",
+            failure: None,
+            remaining: Vec::new(),
+        });
+    };
+
+    // Roll back: files, environment, hooks, then prove it.
+    tend_update::restore_files(context.snapshot)?;
+    let read =
+        || tend_inventory::load(&context.settings.inventory).map_err(|error| error.to_string());
+    let inventory = read().map_err(anyhow::Error::msg)?;
+    let current = Snapshot::capture(&inventory, Vec::new(), context.now);
+    let (restore_steps, remaining) = tend_update::restore_environment(
+        context.snapshot,
+        &current,
+        context.python,
+        context.installer,
+        context.index_args,
+        context.scratch,
+        policy.timeout,
+        &read,
+    )?;
+    steps.extend(restore_steps.iter().map(tend_update::StepRecord::new));
+    for hook in &policy.on_rollback {
+        let step = tend_update::run_hook(&hook.value, project, policy.timeout)?;
+        steps.push(tend_update::StepRecord::new(&step));
+    }
+    Ok(tend_update::ApplyRecord {
+        steps,
+        outcome: "rolled-back",
+        failure: Some(failure),
+        remaining: remaining.iter().map(ToString::to_string).collect(),
+    })
+}
+
+/// Polls `url` until it answers 2xx or `timeout` passes.
+fn poll_health(url: &str, timeout: std::time::Duration) -> std::result::Result<(), String> {
+    let url = tend_http::Url::parse(url).map_err(|error| error.to_string())?;
+    let mut options = tend_http::ClientOptions::default();
+    options.cache_dir = None;
+    options.retries = 0;
+    options.connect_timeout = std::time::Duration::from_secs(5);
+    options.read_timeout = std::time::Duration::from_secs(10);
+    let client = tend_http::HttpClient::new(options).map_err(|error| error.to_string())?;
+    let runtime = super::online::runtime().map_err(|error| error.to_string())?;
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        let last = match runtime.block_on(client.get(&url)) {
+            Ok(response) if response.status.is_success() => return Ok(()),
+            Ok(response) => format!("HTTP {}", response.status.as_u16()),
+            Err(error) => error.to_string(),
+        };
+        if std::time::Instant::now() >= deadline {
+            return Err(format!("{last} after {} s", timeout.as_secs()));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
 }
 
 /// The lock of one environment: beside the history store, so that every tend sharing a store
@@ -429,6 +648,7 @@ fn record_snapshot(store: &mut SqliteStore, project: &Path, snapshot: &Snapshot)
 
 fn record_update(
     store: &mut SqliteStore,
+    journal: Option<RunId>,
     report: &UpdateReport,
     status: ExitStatus,
     renderings: &super::report::Renderings<'_>,
@@ -441,6 +661,21 @@ fn record_update(
         "snapshot": report.snapshot,
     });
     let finished_at = crate::settings::now()?.max(report.generated);
+    let status = match status {
+        ExitStatus::Success => RunStatus::Success,
+        ExitStatus::Failure => RunStatus::Findings,
+    };
+    if let Some(id) = journal {
+        // The apply's own run, started before the environment changed, now finished.
+        for (kind, document) in renderings.report("update") {
+            store.attach_report(id, kind, document)?;
+        }
+        for (format, text) in renderings.pairs() {
+            store.attach_rendering(id, format, text)?;
+        }
+        store.finish_run(id, finished_at, status, Some(&summary))?;
+        return Ok(());
+    }
     store.record_complete(&CompleteRun {
         run: NewRun {
             kind: RunKind::Update,
@@ -451,10 +686,7 @@ fn record_update(
         reports: &renderings.report("update"),
         renderings: &renderings.pairs(),
         finished_at,
-        status: match status {
-            ExitStatus::Success => RunStatus::Success,
-            ExitStatus::Failure => RunStatus::Findings,
-        },
+        status,
         summary: Some(&summary),
     })?;
     Ok(())

@@ -332,7 +332,7 @@ fn normalise_glob(glob: &str) -> String {
     normal
 }
 
-fn duration(
+pub(crate) fn duration(
     value: Option<&Spanned<String>>,
     source: &SourceText<'_>,
     problems: &mut Vec<ConfigProblem>,

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use tend_model::Location;
 use toml::Spanned;
 
-use crate::raw::{parse_duration, SourceText};
+use crate::raw::SourceText;
 use crate::{ConfigProblem, Located};
 
 /// The gates tend runs itself, with what each checks. `check` (dependency consistency of the
@@ -145,23 +145,20 @@ fn command(
     })
 }
 
+/// A time limit: a duration, and longer than nothing.
 fn duration(
     value: Option<&Spanned<String>>,
     source: &SourceText<'_>,
     problems: &mut Vec<ConfigProblem>,
 ) -> Option<Duration> {
-    let value = value?;
-    match parse_duration(value.get_ref()) {
-        Ok(duration) if duration.is_zero() => {
+    let limit = crate::categories::duration(value, source, problems)?;
+    if limit.is_zero() {
+        if let Some(value) = value {
             problems.push(source.problem(value.span(), "a time limit must be longer than 0"));
-            None
         }
-        Ok(duration) => Some(duration),
-        Err(message) => {
-            problems.push(source.problem(value.span(), message));
-            None
-        }
+        return None;
     }
+    Some(limit)
 }
 
 fn is_gate_name(name: &str) -> bool {

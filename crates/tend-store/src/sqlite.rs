@@ -201,6 +201,28 @@ impl SqliteStore {
         Ok(reports)
     }
 
+    /// Runs an `INSERT … SELECT id, ?2, ?3 FROM runs WHERE id = ?1`: inserted from the run's
+    /// own row, so that a missing run is a clear error rather than a foreign-key failure.
+    fn insert_for_run(
+        &mut self,
+        sql: &str,
+        run: RunId,
+        first: &str,
+        second: &str,
+    ) -> Result<(), StoreError> {
+        let inserted = self
+            .connection
+            .execute(sql, params![run.0, first, second])
+            .map_err(sql_error(&self.path))?;
+        if inserted == 0 {
+            return Err(StoreError::NoSuchRun {
+                path: self.path.clone(),
+                run,
+            });
+        }
+        Ok(())
+    }
+
     fn rendering_formats(&self, run: RunId) -> Result<Vec<String>, StoreError> {
         let failed = sql_error(&self.path);
         let mut statement = self
@@ -298,41 +320,23 @@ impl Store for SqliteStore {
                 source,
             }
         })?;
-        // Inserted from the run's own row, so that a missing run is a clear error rather than
-        // a foreign-key failure.
-        let inserted = self
-            .connection
-            .execute(
-                "INSERT INTO reports (run_id, kind, document) SELECT id, ?2, ?3 FROM runs \
-                 WHERE id = ?1",
-                params![run.0, kind, document],
-            )
-            .map_err(sql_error(&self.path))?;
-        if inserted == 0 {
-            return Err(StoreError::NoSuchRun {
-                path: self.path.clone(),
-                run,
-            });
-        }
-        Ok(())
+        self.insert_for_run(
+            "INSERT INTO reports (run_id, kind, document) SELECT id, ?2, ?3 FROM runs \
+             WHERE id = ?1",
+            run,
+            kind,
+            document,
+        )
     }
 
     fn attach_rendering(&mut self, run: RunId, format: &str, body: &str) -> Result<(), StoreError> {
-        let inserted = self
-            .connection
-            .execute(
-                "INSERT INTO renderings (run_id, format, body) SELECT id, ?2, ?3 FROM runs \
-                 WHERE id = ?1",
-                params![run.0, format, body],
-            )
-            .map_err(sql_error(&self.path))?;
-        if inserted == 0 {
-            return Err(StoreError::NoSuchRun {
-                path: self.path.clone(),
-                run,
-            });
-        }
-        Ok(())
+        self.insert_for_run(
+            "INSERT INTO renderings (run_id, format, body) SELECT id, ?2, ?3 FROM runs \
+             WHERE id = ?1",
+            run,
+            format,
+            body,
+        )
     }
 
     fn rendering(&self, run: RunId, format: &str) -> Result<Option<String>, StoreError> {

@@ -334,16 +334,7 @@ fn rollback_restores_the_files_and_the_environment_exactly() {
     setup.venv.pip(["uninstall", "--yes", "noisy"]);
     assert_ne!(setup.venv.pip_freeze(), before);
 
-    let mut rollback = tend(&setup.context, &["rollback", "--project"]);
-    rollback
-        .arg(setup.context.project())
-        .arg("--index-url")
-        .arg(setup.server.url_for("/simple/"))
-        .arg("--store")
-        .arg(&setup.store)
-        .env("TEND_NOW", NOW)
-        .env("TEND_UV", uv())
-        .env("UV_PYTHON_DOWNLOADS", "never");
+    let mut rollback = command(&setup, &["rollback"]);
     let output = rollback.output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(
@@ -507,18 +498,7 @@ fn an_apply_cut_short_is_noticed_until_rolled_back() {
         "{stderr}"
     );
 
-    let mut rollback = tend(
-        &setup.context,
-        &["rollback", &snapshot.to_string(), "--project"],
-    );
-    rollback
-        .arg(setup.context.project())
-        .arg("--index-url")
-        .arg(setup.server.url_for("/simple/"))
-        .arg("--store")
-        .arg(&setup.store)
-        .env("TEND_NOW", NOW)
-        .env("TEND_UV", uv());
+    let mut rollback = command(&setup, &["rollback", &snapshot.to_string()]);
     assert_eq!(rollback.output().unwrap().status.code(), Some(0));
     let output = command(&setup, &["update", "--dry-run", "good"])
         .output()

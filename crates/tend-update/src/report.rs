@@ -84,7 +84,10 @@ impl UpdateReport {
     pub fn is_clean(&self) -> bool {
         self.held_back.is_empty()
             && self.files.iter().all(|file| file.error.is_none())
-            && self.apply.as_ref().is_none_or(|apply| apply.failure.is_none())
+            && self
+                .apply
+                .as_ref()
+                .is_none_or(|apply| apply.failure.is_none())
     }
 }
 
@@ -211,7 +214,10 @@ pub fn table(report: &UpdateReport) -> String {
         }
         if apply.outcome == "rolled-back" {
             if apply.remaining.is_empty() {
-                let _ = writeln!(out, "  the environment and the files equal the snapshot again");
+                let _ = writeln!(
+                    out,
+                    "  the environment and the files equal the snapshot again"
+                );
             } else {
                 for difference in &apply.remaining {
                     let _ = writeln!(out, "  still different: {difference}");

@@ -129,9 +129,9 @@ pub fn run(
 
     // An apply that was cut short is over once its environment equals the snapshot again.
     if remaining.is_empty() {
-        while let Some((run, _)) = super::update::interrupted(&store_path, &snapshot.prefix)? {
+        while let Some(cut) = super::update::interrupted(&store_path, &snapshot.prefix)? {
             store.finish_run(
-                run,
+                cut.run,
                 crate::settings::now()?.max(now),
                 RunStatus::Error,
                 Some(&serde_json::json!({"interrupted": true, "rolled_back_to": id.0})),

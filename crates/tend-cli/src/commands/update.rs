@@ -76,11 +76,32 @@ pub fn run(
     )
     .map_err(|error| UsageError(error.to_string()))?;
 
-    if let Some((run, snapshot)) = interrupted(&store_path, &environment.prefix)? {
+    while let Some(cut) = interrupted(&store_path, &environment.prefix)? {
+        let what = match cut.state {
+            // Only scratch directories had changed: nothing to undo.
+            JournalState::Trials => {
+                let mut store = SqliteStore::open(&store_path)?;
+                store.finish_run(
+                    cut.run,
+                    computed.now,
+                    RunStatus::Error,
+                    Some(&serde_json::json!({"interrupted": true, "state": "trials"})),
+                )?;
+                eprintln!(
+                    "note: update run {} was cut short during its trials; nothing had changed",
+                    cut.run
+                );
+                continue;
+            }
+            JournalState::Writing => "writing the requirement files; they may be half-written",
+            JournalState::Applying => {
+                "applying updates to this environment; it may be half-changed"
+            }
+        };
         anyhow::bail!(UsageError(format!(
-            "update run {run} was cut short while it applied updates to this environment; it \
-             may be half-changed. Snapshot {snapshot} holds it as it was before: run `tend \
-             rollback {snapshot}`, then update again"
+            "update run {} was cut short while {what}. Snapshot {} holds the files and the \
+             environment as they were before: run `tend rollback {}`, then update again",
+            cut.run, cut.snapshot, cut.snapshot
         )));
     }
     let updates = select(args, &computed, store_flag)?;
@@ -107,6 +128,30 @@ pub fn run(
         let id = record_snapshot(&mut opened, settings.project.as_path(), &snapshot)?;
         store = Some(opened);
         Some(id)
+    };
+    // The journal: the update run is recorded as started right after the snapshot, and each
+    // step that changes something is noted before it starts. A run that never finishes (killed,
+    // power lost) tells the next `tend update` what may have been left half-done, and which
+    // snapshot restores it.
+    let journal = match (store.as_mut(), snapshot_id) {
+        (Some(store), Some(snapshot_id)) => {
+            let project =
+                std::path::absolute(&settings.project).unwrap_or_else(|_| settings.project.clone());
+            let id = store.record_run(&NewRun {
+                kind: RunKind::Update,
+                project,
+                started_at: computed.now,
+                tend_version: env!("CARGO_PKG_VERSION").to_string(),
+            })?;
+            let journal = Journal {
+                run: id,
+                snapshot: snapshot_id,
+                environment: environment.prefix.clone(),
+            };
+            journal.note(store, JournalState::Trials)?;
+            Some(journal)
+        }
+        _ => None,
     };
 
     let cache_dir = crate::settings::cache_dir(cache_dir)?;
@@ -206,6 +251,9 @@ pub fn run(
     }
     let writable = file_changes.iter().all(|change| change.error.is_none());
     if !args.dry_run && writable {
+        if let (Some(store), Some(journal)) = (store.as_mut(), journal.as_ref()) {
+            journal.note(store, JournalState::Writing)?;
+        }
         for (change, copy) in file_changes.iter_mut().zip(&snapshot.files) {
             if change.edits.is_empty() {
                 continue;
@@ -227,34 +275,12 @@ pub fn run(
     }
     file_changes.retain(|change| !change.edits.is_empty() || change.error.is_some());
 
-    // The journal: an update run recorded as started before the environment changes, finished
-    // at the end. A run that never finishes tells the next `tend update` that an apply was cut
-    // short, and which snapshot restores it.
     let applying = args.apply && writable && !outcome.kept.is_empty();
-    let journal = match (store.as_mut(), snapshot_id) {
-        (Some(store), Some(snapshot_id)) if applying => {
-            let project =
-                std::path::absolute(&settings.project).unwrap_or_else(|_| settings.project.clone());
-            let id = store.record_run(&NewRun {
-                kind: RunKind::Update,
-                project,
-                started_at: computed.now,
-                tend_version: env!("CARGO_PKG_VERSION").to_string(),
-            })?;
-            store.attach_report(
-                id,
-                JOURNAL_REPORT,
-                &serde_json::json!({
-                    "state": "applying",
-                    "snapshot": snapshot_id.0,
-                    "environment": environment.prefix,
-                })
-                .to_string(),
-            )?;
-            Some(id)
+    if applying {
+        if let (Some(store), Some(journal)) = (store.as_mut(), journal.as_ref()) {
+            journal.note(store, JournalState::Applying)?;
         }
-        _ => None,
-    };
+    }
     let apply = if applying {
         let kept: BTreeMap<PackageName, Version> = outcome
             .kept
@@ -304,15 +330,79 @@ pub fn run(
     };
     if let Some(store) = store.as_mut() {
         let renderings = super::report::renderings(args.format, &text, render)?;
-        record_update(store, journal, &report, status, &renderings)?;
+        record_update(
+            store,
+            journal.map(|journal| journal.run),
+            &report,
+            status,
+            &renderings,
+        )?;
     }
     Ok(status)
 }
 
-/// An update run that started applying to the environment at `prefix` and never finished (it
-/// was killed, or the machine stopped), with the snapshot that restores it. The caller holds
-/// the environment's lock, so no such run is still going.
-pub fn interrupted(store_path: &Path, prefix: &Path) -> Result<Option<(RunId, i64)>> {
+/// An update run that was cut short: where its journal stopped.
+#[derive(Debug, Clone, Copy)]
+pub struct Interrupted {
+    pub run: RunId,
+    pub snapshot: i64,
+    pub state: JournalState,
+}
+
+/// The steps of an update run the journal notes before each starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JournalState {
+    /// Trials in scratch directories: nothing of the project's had changed.
+    Trials,
+    /// Replacing the requirement files.
+    Writing,
+    /// Changing the live environment.
+    Applying,
+}
+
+impl JournalState {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Trials => "trials",
+            Self::Writing => "writing",
+            Self::Applying => "applying",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        [Self::Trials, Self::Writing, Self::Applying]
+            .into_iter()
+            .find(|state| state.as_str() == text)
+    }
+}
+
+/// The journal of one update run.
+struct Journal {
+    run: RunId,
+    snapshot: RunId,
+    environment: std::path::PathBuf,
+}
+
+impl Journal {
+    fn note(&self, store: &mut SqliteStore, state: JournalState) -> Result<()> {
+        store.attach_report(
+            self.run,
+            JOURNAL_REPORT,
+            &serde_json::json!({
+                "state": state.as_str(),
+                "snapshot": self.snapshot.0,
+                "environment": self.environment,
+            })
+            .to_string(),
+        )?;
+        Ok(())
+    }
+}
+
+/// An update run on the environment at `prefix` that never finished (it was killed, or the
+/// machine stopped), with the last step its journal noted. The caller holds the
+/// environment's lock, so no such run is still going.
+pub fn interrupted(store_path: &Path, prefix: &Path) -> Result<Option<Interrupted>> {
     if !store_path.exists() {
         return Ok(None);
     }
@@ -326,14 +416,26 @@ pub fn interrupted(store_path: &Path, prefix: &Path) -> Result<Option<(RunId, i6
         let Some(detail) = store.run(run.id)? else {
             continue;
         };
-        let journal = detail
+        // Reports come in the order they were kept: the last journal entry is where it stopped.
+        let Some(journal) = detail
             .reports
             .iter()
-            .find(|report| report.kind == JOURNAL_REPORT);
-        let Some(journal) = journal else { continue };
-        let same = journal.document["environment"].as_str() == Some(&*prefix.to_string_lossy());
-        if let (true, Some(snapshot)) = (same, journal.document["snapshot"].as_i64()) {
-            return Ok(Some((run.id, snapshot)));
+            .rev()
+            .find(|report| report.kind == JOURNAL_REPORT)
+        else {
+            continue;
+        };
+        let document = &journal.document;
+        if document["environment"].as_str() != Some(&*prefix.to_string_lossy()) {
+            continue;
+        }
+        let state = document["state"].as_str().and_then(JournalState::parse);
+        if let (Some(state), Some(snapshot)) = (state, document["snapshot"].as_i64()) {
+            return Ok(Some(Interrupted {
+                run: run.id,
+                snapshot,
+                state,
+            }));
         }
     }
     Ok(None)

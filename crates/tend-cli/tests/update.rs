@@ -11,7 +11,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{run_json, tend, wheel_index};
+use common::{module, run_json, tend, uv, wheel_index};
 use tend_test::http::TestServer;
 use tend_test::{TestContext, WheelSpec};
 
@@ -41,13 +41,6 @@ print('app ok')
 
 const REQUIREMENTS: &str =
     "# The service's pins.\ngood==1.0.0\nnoisy==1.0.0  # the API we call\nbreaking==1.0.0\n";
-
-fn module(name: &str, version: &str, body: &str) -> WheelSpec {
-    WheelSpec::new(name, version).module(
-        format!("{name}/__init__.py"),
-        format!("__version__ = {version:?}\n{body}"),
-    )
-}
 
 fn wheels() -> Vec<(WheelSpec, &'static str)> {
     vec![
@@ -101,15 +94,6 @@ fn setup() -> Setup {
         venv,
         wheels: folder,
     }
-}
-
-/// uv when `scripts/test` installed one, else a path that does not exist: tend then installs
-/// the trials with pip (slower, same result).
-fn uv() -> PathBuf {
-    std::env::var_os("TEND_TEST_UV").map_or_else(
-        || PathBuf::from("/nonexistent/uv"),
-        |uv| fs_err::canonicalize(PathBuf::from(uv)).unwrap(),
-    )
 }
 
 fn command(setup: &Setup, args: &[&str]) -> Command {
@@ -183,6 +167,9 @@ fn good_updates_land_and_breaking_ones_are_held_back() {
         requirements(&setup),
         "# The service's pins.\ngood==1.0.1\nnoisy==1.0.0  # the API we call\nbreaking==1.0.0\n"
     );
+    // The index URL went into the installer's requirements file, not onto its command line.
+    let install = json["trials"][0]["install"]["command"].as_str().unwrap();
+    assert!(!install.contains("--index-url"), "{install}");
     let file = &json["files"][0];
     assert_eq!(file["written"], true);
     assert!(file["diff"].as_str().unwrap().contains("+good==1.0.1"));

@@ -46,7 +46,9 @@ pub struct Setup<'a> {
     /// Trial environments are made under here, one directory per trial.
     pub scratch: &'a Path,
     pub installer: &'a Installer,
-    /// `--index-url`, `--extra-index-url`, `--find-links`, `--no-index` for the installer.
+    /// `--index-url`, `--extra-index-url`, `--find-links`, `--no-index` for the installer:
+    /// written into the requirements file (index URLs may hold a password); any other option
+    /// is passed on the command line.
     pub index_args: &'a [String],
     pub policy: &'a UpdatePolicy,
     pub critical_imports: &'a [String],
@@ -212,21 +214,13 @@ impl Runner<'_> {
             .map(|update| (update.name.clone(), update.to.clone()))
             .collect();
         let requirements = root.join("tend-requirements.txt");
-        fs_err::write(
-            &requirements,
-            self.setup.snapshot.requirements_with(&changes),
-        )
-        .map_err(|source| TrialError::Spawn {
+        let (index_lines, argv) = trial::split_index_args(self.setup.index_args);
+        let text = index_lines + &self.setup.snapshot.requirements_with(&changes);
+        fs_err::write(&requirements, text).map_err(|source| TrialError::Spawn {
             command: format!("write {}", requirements.display()),
             source,
         })?;
-        let install = trial::install(
-            &env,
-            &requirements,
-            self.setup.index_args,
-            self.setup.installer,
-            timeout,
-        )?;
+        let install = trial::install(&env, &requirements, &argv, self.setup.installer, timeout)?;
         let mut record = TrialRecord {
             number,
             updates: updates.iter().map(|update| update.name.clone()).collect(),

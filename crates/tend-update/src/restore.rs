@@ -126,13 +126,16 @@ pub fn restore_environment(
         source,
     })?;
     let file = scratch.join("tend-restore.txt");
-    fs_err::write(&file, snapshot.restore_requirements()).map_err(|source| RestoreError::File {
-        path: file.clone(),
-        source,
+    let (index_lines, argv) = crate::trial::split_index_args(index_args);
+    fs_err::write(&file, index_lines + &snapshot.restore_requirements()).map_err(|source| {
+        RestoreError::File {
+            path: file.clone(),
+            source,
+        }
     })?;
     let file_text = file.to_string_lossy().into_owned();
     let mut words = vec!["install", "--no-deps", "-r", file_text.as_str()];
-    words.extend(index_args.iter().map(String::as_str));
+    words.extend(argv.iter().map(String::as_str));
     let mut command = installer_command(installer, python, &words);
     steps.push(crate::trial::run_step(&mut command, Limits::new(timeout))?);
     let _ = fs_err::remove_file(&file);
@@ -157,13 +160,14 @@ pub fn install_set(
         source,
     })?;
     let file = scratch.join("tend-apply.txt");
-    fs_err::write(&file, text).map_err(|source| RestoreError::File {
+    let (index_lines, argv) = crate::trial::split_index_args(index_args);
+    fs_err::write(&file, index_lines + text).map_err(|source| RestoreError::File {
         path: file.clone(),
         source,
     })?;
     let file_text = file.to_string_lossy().into_owned();
     let mut words = vec!["install", "-r", file_text.as_str()];
-    words.extend(index_args.iter().map(String::as_str));
+    words.extend(argv.iter().map(String::as_str));
     let mut command = installer_command(installer, python, &words);
     let step = crate::trial::run_step(&mut command, Limits::new(timeout))?;
     let _ = fs_err::remove_file(&file);

@@ -308,3 +308,32 @@ pub fn run_hook(argv: &[String], directory: &Path, timeout: Duration) -> Result<
     command.args(args).current_dir(directory);
     run(&mut command, Limits::new(timeout))
 }
+
+/// The options pip and uv accept inside a requirements file, and take a value.
+const FILE_OPTIONS_WITH_VALUE: [&str; 3] = ["--index-url", "--extra-index-url", "--find-links"];
+
+/// Splits installer options into the lines of a requirements file (index URLs, which may hold
+/// a password: in a file only tend's user can read, never on a command line every user of
+/// the machine can see with `ps`) and the rest, which stay on the command line.
+pub fn split_index_args(args: &[String]) -> (String, Vec<String>) {
+    let mut lines = String::new();
+    let mut rest = Vec::new();
+    let mut words = args.iter();
+    while let Some(word) = words.next() {
+        if FILE_OPTIONS_WITH_VALUE.contains(&word.as_str()) {
+            if let Some(value) = words.next() {
+                lines.push_str(word);
+                lines.push(' ');
+                lines.push_str(value);
+                lines.push('\n');
+                continue;
+            }
+        }
+        if word == "--no-index" {
+            lines.push_str("--no-index\n");
+            continue;
+        }
+        rest.push(word.clone());
+    }
+    (lines, rest)
+}

@@ -205,3 +205,25 @@ fn a_deprecation_warning_is_placed_on_its_package() {
     let new = deprecations::introduced(&[], &warnings);
     assert_eq!(new.len(), 1);
 }
+
+#[test]
+fn index_urls_go_into_the_requirements_file_not_the_command_line() {
+    let args = words(&[
+        "--index-url",
+        "https://user:secret@mirror.example/simple/",
+        "--cache-dir",
+        "/tmp/cache",
+        "--no-index",
+        "--extra-index-url",
+        "https://extra.example/simple/",
+        "--find-links",
+        "/wheels",
+    ]);
+    let (lines, rest) = tend_update::trial::split_index_args(&args);
+    assert_eq!(
+        lines,
+        "--index-url https://user:secret@mirror.example/simple/\n--no-index\n\
+         --extra-index-url https://extra.example/simple/\n--find-links /wheels\n"
+    );
+    assert_eq!(rest, ["--cache-dir", "/tmp/cache"]);
+}

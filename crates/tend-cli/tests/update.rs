@@ -22,6 +22,9 @@ const NEW: &str = "2026-11-01T00:00:00Z";
 const POLICY: &str = r#"[update]
 test-command = ["python", "check_app.py"]
 
+[advisories]
+sources = ["advisories"]
+
 [[categories]]
 name = "critical"
 packages = ["good", "noisy", "breaking"]
@@ -29,6 +32,18 @@ sla = "30d"
 strategy = "major"
 min-age = "7d"
 gates = ["tests", "deprecations"]
+"#;
+
+/// `good` below 1.0.1 is vulnerable: its update is a security fix.
+const GOOD_ADVISORY: &str = r#"id: PYSEC-2026-7
+modified: 2026-11-10T00:00:00Z
+published: 2026-11-10T00:00:00Z
+summary: Good trusts its input
+affected:
+- package: {ecosystem: PyPI, name: good}
+  ranges:
+  - type: ECOSYSTEM
+    events: [{introduced: "0"}, {fixed: 1.0.1}]
 "#;
 
 const CHECK_APP: &str = "\
@@ -86,6 +101,8 @@ fn setup() -> Setup {
     fs_err::write(project.join("tend.toml"), POLICY).unwrap();
     fs_err::write(project.join("check_app.py"), CHECK_APP).unwrap();
     fs_err::write(project.join("requirements.txt"), REQUIREMENTS).unwrap();
+    fs_err::create_dir_all(project.join("advisories")).unwrap();
+    fs_err::write(project.join("advisories/PYSEC-2026-7.yaml"), GOOD_ADVISORY).unwrap();
     let store = context.root().join("history.sqlite3");
     Setup {
         context,
@@ -226,6 +243,12 @@ fn good_updates_land_and_breaking_ones_are_held_back() {
         "{markdown}"
     );
     assert!(markdown.contains("## Held back"), "{markdown}");
+    assert!(markdown.contains("## Security fixes"), "{markdown}");
+    assert!(
+        markdown.contains("- good: 1.0.0 → 1.0.1 (fixes PYSEC-2026-7 (unknown))"),
+        "{markdown}"
+    );
+    assert_eq!(json["kept"][0]["fixes"][0], "PYSEC-2026-7 (unknown)");
 }
 
 #[test]

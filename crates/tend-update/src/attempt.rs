@@ -34,6 +34,9 @@ pub struct Update {
     pub to: Version,
     /// The gates of its category.
     pub gates: Vec<String>,
+    /// The advisories it fixes, as `ID (severity)`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fixes: Vec<String>,
 }
 
 /// Where and how trials run.

@@ -153,6 +153,9 @@ pub fn table(report: &UpdateReport) -> String {
                 update.to,
                 change(update)
             );
+            if !update.fixes.is_empty() {
+                let _ = writeln!(out, "      fixes: {}", update.fixes.join(", "));
+            }
         }
     }
     if !report.held_back.is_empty() {
@@ -269,9 +272,15 @@ pub fn markdown(report: &UpdateReport) -> String {
         let _ = writeln!(out, "## What was updated\n");
         markdown_row(
             &mut out,
-            &["Package", "Old version", "New version", "Change type"],
+            &[
+                "Package",
+                "Old version",
+                "New version",
+                "Change type",
+                "Fixes",
+            ],
         );
-        markdown_rule(&mut out, 4);
+        markdown_rule(&mut out, 5);
         for update in &report.kept {
             markdown_row(
                 &mut out,
@@ -280,10 +289,30 @@ pub fn markdown(report: &UpdateReport) -> String {
                     &markdown_cell(&update.from),
                     &markdown_cell(&update.to.to_string()),
                     change(update),
+                    &markdown_cell(&update.fixes.join(", ")),
                 ],
             );
         }
         out.push('\n');
+        let security: Vec<&Update> = report
+            .kept
+            .iter()
+            .filter(|update| !update.fixes.is_empty())
+            .collect();
+        if !security.is_empty() {
+            let _ = writeln!(out, "## Security fixes\n");
+            for update in security {
+                let _ = writeln!(
+                    out,
+                    "- {}: {} → {} (fixes {})",
+                    markdown_cell(update.name.as_ref()),
+                    markdown_cell(&update.from),
+                    markdown_cell(&update.to.to_string()),
+                    markdown_cell(&update.fixes.join(", "))
+                );
+            }
+            out.push('\n');
+        }
     }
     if !report.held_back.is_empty() {
         let _ = writeln!(out, "## Held back\n");

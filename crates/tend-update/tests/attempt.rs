@@ -54,6 +54,7 @@ fn update(name: &str, from: &str, to: &str, gates: &[&str]) -> Update {
         from: from.to_string(),
         to: Version::from_str(to).unwrap(),
         gates: gates.iter().map(ToString::to_string).collect(),
+        fixes: Vec::new(),
     }
 }
 

@@ -643,11 +643,22 @@ fn select(
         if !wanted.is_empty() && !wanted.contains(&item.name) {
             continue;
         }
+        let fixes = item
+            .reasons
+            .iter()
+            .filter_map(|reason| match reason {
+                tend_plan::Reason::Fixes { advisory } => {
+                    Some(format!("{} ({})", advisory.id.as_str(), advisory.severity))
+                }
+                tend_plan::Reason::UpdateAvailable { .. } => None,
+            })
+            .collect();
         updates.push(Update {
             name: item.name.clone(),
             from: item.from.to_string(),
             to: item.to.clone(),
             gates: gates(&item.category),
+            fixes,
         });
     }
     for name in &wanted {
@@ -700,11 +711,29 @@ fn saved_plan(
             let field = |name: &str| item[name].as_str().ok_or_else(bad);
             let name: PackageName = field("name")?.parse().map_err(|_| bad())?;
             let to: Version = field("to")?.parse().map_err(|_| bad())?;
+            let fixes = item["reasons"]
+                .as_array()
+                .map(|reasons| {
+                    reasons
+                        .iter()
+                        .filter(|reason| reason["kind"] == "fixes")
+                        .filter_map(|reason| {
+                            let advisory = &reason["advisory"];
+                            Some(format!(
+                                "{} ({})",
+                                advisory["id"].as_str()?,
+                                advisory["severity"].as_str()?
+                            ))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
             updates.push(Update {
                 name,
                 from: field("from")?.to_string(),
                 to,
                 gates: gates(field("category")?),
+                fixes,
             });
         }
     }

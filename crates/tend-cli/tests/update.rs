@@ -503,6 +503,18 @@ fn an_apply_cut_short_is_noticed_until_rolled_back() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("was cut short"), "{stderr}");
+    // A command that only reads says so too.
+    let scan = tend(&setup.context, &["scan", "--store"])
+        .arg(&setup.store)
+        .arg(setup.context.project())
+        .env("TEND_NOW", NOW)
+        .output()
+        .unwrap();
+    let scan_stderr = String::from_utf8_lossy(&scan.stderr);
+    assert!(
+        scan_stderr.contains(&format!("was cut short while applying updates; the environment or the requirement files may be half-changed: `tend rollback {snapshot}`")),
+        "{scan_stderr}"
+    );
     assert!(
         stderr.contains(&format!("tend rollback {snapshot}")),
         "{stderr}"

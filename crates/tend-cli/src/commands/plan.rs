@@ -31,6 +31,7 @@ pub fn run(
         preflight: !args.no_preflight,
     };
     let computed = compute(&source, config, cache_dir)?;
+    super::update::warn_if_interrupted(store, &computed.inventory);
     let plan = &computed.plan;
     let text = match args.format {
         PlanFormat::Table => {

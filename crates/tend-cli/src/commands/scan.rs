@@ -20,6 +20,7 @@ pub fn run(
     let settings = ProjectSettings::resolve(&args.project, config)?;
     let now = crate::settings::now()?;
     let inventory = tend_inventory::load(&settings.inventory)?;
+    super::update::warn_if_interrupted(store, &inventory);
     let options = settings.check_options(&args.selection, &inventory);
     let report = tend_check::check(&inventory, &options);
     let summary = ScanSummary::new(&inventory, &report.findings);

@@ -441,6 +441,33 @@ pub fn interrupted(store_path: &Path, prefix: &Path) -> Result<Option<Interrupte
     Ok(None)
 }
 
+/// Warns on standard error when an update of `inventory`'s environment was cut short while it
+/// wrote files or applied updates: a command that only reads still reports on a half-changed
+/// environment, and should say so. Problems reading the store are not this command's.
+pub fn warn_if_interrupted(store_flag: Option<&Path>, inventory: &tend_model::Inventory) {
+    let Some(environment) = inventory.environment.as_ref() else {
+        return;
+    };
+    let Ok(store_path) = crate::settings::store_path(store_flag) else {
+        return;
+    };
+    if let Ok(Some(cut)) = interrupted(&store_path, &environment.prefix) {
+        if cut.state != JournalState::Trials {
+            eprintln!(
+                "warning: update run {} was cut short while {}; the environment or the \
+                 requirement files may be half-changed: `tend rollback {}` restores them",
+                cut.run,
+                if cut.state == JournalState::Writing {
+                    "writing the requirement files"
+                } else {
+                    "applying updates"
+                },
+                cut.snapshot
+            );
+        }
+    }
+}
+
 /// The report that marks an update run as an apply in progress.
 pub const JOURNAL_REPORT: &str = "journal";
 

@@ -152,3 +152,20 @@ pub fn wheel_index(
     }
     tend_test::http::TestServer::start(routes)
 }
+
+/// A wheel with one module, `name/__init__.py`, holding `__version__` and `body`.
+pub fn module(name: &str, version: &str, body: &str) -> tend_test::WheelSpec {
+    tend_test::WheelSpec::new(name, version).module(
+        format!("{name}/__init__.py"),
+        format!("__version__ = {version:?}\n{body}"),
+    )
+}
+
+/// uv when `scripts/test` installed one (`TEND_TEST_UV`), else a path that does not exist:
+/// tend then installs with pip (slower, same result). For `TEND_UV`.
+pub fn uv() -> std::path::PathBuf {
+    std::env::var_os("TEND_TEST_UV").map_or_else(
+        || std::path::PathBuf::from("/nonexistent/uv"),
+        |uv| fs_err::canonicalize(std::path::PathBuf::from(uv)).unwrap(),
+    )
+}

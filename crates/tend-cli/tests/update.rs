@@ -532,3 +532,29 @@ fn an_apply_cut_short_is_noticed_until_rolled_back() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn a_lockfile_pinning_an_update_stops_the_write_back_with_the_command_to_run() {
+    let setup = setup();
+    fs_err::write(
+        setup.context.project().join("uv.lock"),
+        "version = 1\nrevision = 5\nrequires-python = \">=3.8\"\n\n[[package]]\nname = \"good\"\nversion = \"1.0.0\"\nsource = { registry = \"https://example.invalid/simple\" }\n",
+    )
+    .unwrap();
+    let json = run_json(
+        &mut command(&setup, &["update", "good", "--format", "json"]),
+        1,
+    );
+    let lock = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|file| file["path"].as_str().unwrap().ends_with("uv.lock"))
+        .unwrap_or_else(|| panic!("{json:#}"));
+    assert_eq!(
+        lock["error"],
+        "a lockfile, which tend does not rewrite; update it first with `uv lock --upgrade-package good==1.0.1`"
+    );
+    // All files or none: requirements.txt was not written either.
+    assert_eq!(requirements(&setup), REQUIREMENTS);
+}

@@ -238,6 +238,51 @@ pub fn run(
         })
         .collect();
     let mut file_changes = rewrite(&snapshot, &changes);
+    // A lockfile that pins an updated package would disagree with the rewritten files: tend
+    // does not rewrite lockfiles, so the write-back stops and says how to refresh it.
+    for source in &inventory.sources {
+        let pinned: Vec<&PinChange> = changes
+            .iter()
+            .filter(|change| {
+                inventory.declarations.iter().any(|declaration| {
+                    declaration.name == change.name && declaration.location.path == source.path
+                })
+            })
+            .collect();
+        if pinned.is_empty() {
+            continue;
+        }
+        let names = || {
+            pinned
+                .iter()
+                .map(|change| change.name.to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let command = match source.kind {
+            SourceKind::UvLock => {
+                let packages: Vec<String> = pinned
+                    .iter()
+                    .map(|change| format!("--upgrade-package {}=={}", change.name, change.to))
+                    .collect();
+                format!("uv lock {}", packages.join(" "))
+            }
+            SourceKind::PoetryLock => format!("poetry update {}", names()),
+            SourceKind::PdmLock => format!("pdm update {}", names()),
+            SourceKind::PipfileLock => format!("pipenv update {}", names()),
+            SourceKind::Pylock => format!("the tool that wrote it, for {}", names()),
+            SourceKind::RequirementsTxt | SourceKind::Pyproject => continue,
+        };
+        file_changes.push(FileChange {
+            path: source.path.clone(),
+            edits: Vec::new(),
+            written: false,
+            error: Some(format!(
+                "a lockfile, which tend does not rewrite; update it first with `{command}`"
+            )),
+            diff: String::new(),
+        });
+    }
     // A file that needs hashes the index could not give says why, rather than "hashes missing".
     for change in &mut file_changes {
         if let Some(error) = &change.error {

@@ -558,3 +558,64 @@ fn a_lockfile_pinning_an_update_stops_the_write_back_with_the_command_to_run() {
     // All files or none: requirements.txt was not written either.
     assert_eq!(requirements(&setup), REQUIREMENTS);
 }
+
+#[test]
+fn with_require_approval_only_an_approved_plan_is_applied() {
+    let setup = setup();
+    let policy = POLICY.replace("[update]\n", "[update]\nrequire-approval = true\n");
+    fs_err::write(setup.context.project().join("tend.toml"), policy).unwrap();
+    let output = command(&setup, &["update", "good"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("requires an approved plan"));
+
+    let saved = tend(
+        &setup.context,
+        &["plan", "--save", "--no-preflight", "--index-url"],
+    )
+    .arg(setup.server.url_for("/simple/"))
+    .arg("--store")
+    .arg(&setup.store)
+    .arg(setup.context.project())
+    .env("TEND_NOW", NOW)
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&saved.stderr);
+    let id = stderr
+        .lines()
+        .find_map(|line| line.strip_prefix("saved as plan "))
+        .and_then(|rest| rest.split(';').next())
+        .unwrap_or_else(|| panic!("{stderr}"))
+        .to_string();
+    let output = command(&setup, &["update", "--plan", &id, "--dry-run"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("has not been approved"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let approve = tend(
+        &setup.context,
+        &["approve", &id, "--by", "alice", "--store"],
+    )
+    .arg(&setup.store)
+    .env("TEND_NOW", NOW)
+    .output()
+    .unwrap();
+    assert_eq!(
+        approve.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&approve.stderr)
+    );
+    let json = run_json(
+        &mut command(
+            &setup,
+            &["update", "--plan", &id, "--dry-run", "--format", "json"],
+        ),
+        1,
+    );
+    assert_eq!(json["kept"][0]["name"], "good", "{json:#}");
+}

@@ -67,6 +67,8 @@ pub struct UpdatePolicy {
     pub on_rollback: Vec<CommandLine>,
     /// `[gates.NAME]`, in name order.
     pub gates: Vec<CustomGate>,
+    /// `tend update` applies only saved plans someone approved (`--plan ID`).
+    pub require_approval: bool,
 }
 
 impl Default for UpdatePolicy {
@@ -80,6 +82,7 @@ impl Default for UpdatePolicy {
             post_apply: Vec::new(),
             on_rollback: Vec::new(),
             gates: Vec::new(),
+            require_approval: false,
         }
     }
 }
@@ -113,6 +116,8 @@ pub(crate) struct RawUpdate {
     post_apply: Vec<Spanned<Vec<String>>>,
     #[serde(default)]
     on_rollback: Vec<Spanned<Vec<String>>>,
+    #[serde(default)]
+    require_approval: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -236,6 +241,7 @@ pub(crate) fn validate(
         post_apply: commands(&raw.post_apply, "update.post-apply", problems),
         on_rollback: commands(&raw.on_rollback, "update.on-rollback", problems),
         gates: custom,
+        require_approval: raw.require_approval,
     }
 }
 

@@ -22,6 +22,7 @@ health-timeout = "90s"
 pre-apply = [["systemctl", "stop", "worker"]]
 post-apply = [["flask", "db", "upgrade"], ["systemctl", "restart", "app"]]
 on-rollback = [["systemctl", "restart", "app"]]
+require-approval = true
 
 [gates.smoke]
 command = ["python", "-m", "app.smoke"]
@@ -48,10 +49,11 @@ gates = ["tests", "deprecations", "imports", "integrity", "smoke"]
     assert_eq!(update.pre_apply.len(), 1);
     assert_eq!(update.post_apply[1].value, ["systemctl", "restart", "app"]);
     assert_eq!(update.on_rollback[0].value[0], "systemctl");
+    assert!(update.require_approval);
     let smoke = update.gate("smoke").unwrap();
     assert_eq!(smoke.command, ["python", "-m", "app.smoke"]);
     assert_eq!(smoke.timeout, Some(Duration::from_secs(120)));
-    assert_eq!(smoke.location.as_ref().unwrap().line, 11);
+    assert_eq!(smoke.location.as_ref().unwrap().line, 12);
     assert_eq!(
         policy.categories.get("critical").unwrap().gates,
         ["tests", "deprecations", "imports", "integrity", "smoke"]
@@ -65,6 +67,7 @@ fn without_an_update_table_the_defaults_apply() {
     assert_eq!(policy.update.timeout, DEFAULT_GATE_TIMEOUT);
     assert_eq!(policy.update.health_timeout, DEFAULT_HEALTH_TIMEOUT);
     assert!(policy.update.gates.is_empty());
+    assert!(!policy.update.require_approval);
 }
 
 #[test]

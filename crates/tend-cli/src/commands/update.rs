@@ -681,8 +681,17 @@ fn select(
             .map(|category| category.gates.clone())
             .unwrap_or_default()
     };
+    let require_approval = computed.settings.policy.update.require_approval;
     if let Some(id) = args.plan {
-        return saved_plan(id, store_flag, &gates);
+        return saved_plan(id, store_flag, &gates, require_approval);
+    }
+    if require_approval {
+        anyhow::bail!(UsageError(
+            "the policy requires an approved plan (`update.require-approval`): save one with \
+             `tend plan --save`, approve it with `tend approve ID --by NAME`, then run `tend \
+             update --plan ID`"
+                .to_string()
+        ));
     }
     if let Some(phase) = &args.phase {
         let known = categories
@@ -749,6 +758,7 @@ fn saved_plan(
     id: i64,
     store_flag: Option<&Path>,
     gates: &dyn Fn(&str) -> Vec<String>,
+    require_approval: bool,
 ) -> Result<Vec<Update>> {
     let path = crate::settings::store_path(store_flag)?;
     let store = SqliteStore::open(&path)?;
@@ -760,6 +770,12 @@ fn saved_plan(
         )));
     };
     if detail.approvals.is_empty() {
+        if require_approval {
+            anyhow::bail!(UsageError(format!(
+                "plan {id} has not been approved, and the policy requires it \
+                 (`update.require-approval`): `tend approve {id} --by NAME`"
+            )));
+        }
         eprintln!("warning: plan {id} has not been approved (`tend approve {id} --by NAME`)");
     }
     let bad = || {

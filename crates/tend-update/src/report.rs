@@ -97,6 +97,17 @@ fn change(update: &Update) -> &'static str {
     })
 }
 
+/// `name from -> to (change)`, the first line of an update in the table.
+fn headline(update: &Update) -> String {
+    format!(
+        "{} {} -> {} ({})",
+        update.name,
+        update.from,
+        update.to,
+        change(update)
+    )
+}
+
 /// The report as pretty JSON with `kind` and `schema_version`, ending in a newline.
 pub fn json_text(report: &UpdateReport) -> String {
     #[derive(Serialize)]
@@ -145,14 +156,7 @@ pub fn table(report: &UpdateReport) -> String {
     if !report.kept.is_empty() {
         let _ = writeln!(out, "\nUpdated (passed every gate)");
         for update in &report.kept {
-            let _ = writeln!(
-                out,
-                "  {} {} -> {} ({})",
-                update.name,
-                update.from,
-                update.to,
-                change(update)
-            );
+            let _ = writeln!(out, "  {}", headline(update));
             if !update.fixes.is_empty() {
                 let _ = writeln!(out, "      fixes: {}", update.fixes.join(", "));
             }
@@ -161,15 +165,7 @@ pub fn table(report: &UpdateReport) -> String {
     if !report.held_back.is_empty() {
         let _ = writeln!(out, "\nHeld back");
         for held in &report.held_back {
-            let update = &held.update;
-            let _ = writeln!(
-                out,
-                "  {} {} -> {} ({})",
-                update.name,
-                update.from,
-                update.to,
-                change(update)
-            );
+            let _ = writeln!(out, "  {}", headline(&held.update));
             for line in held.reason.lines() {
                 let _ = writeln!(out, "      | {line}");
             }

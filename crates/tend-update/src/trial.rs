@@ -167,6 +167,11 @@ fn run(command: &mut Command, limits: Limits) -> Result<Step, TrialError> {
     let text = shown(command);
     // Nothing of the caller's environment may point an installer or an interpreter elsewhere.
     command.env_remove("VIRTUAL_ENV").env_remove("PYTHONHOME");
+    run_shown(command, text, limits)
+}
+
+/// Runs `command`, shown to people as `text`.
+fn run_shown(command: &mut Command, text: String, limits: Limits) -> Result<Step, TrialError> {
     let finished = tend_process::run(command, limits).map_err(|source| TrialError::Spawn {
         command: text.clone(),
         source,
@@ -174,6 +179,14 @@ fn run(command: &mut Command, limits: Limits) -> Result<Step, TrialError> {
     Ok(Step {
         command: text,
         finished,
+    })
+}
+
+/// The program and arguments of a command the policy wrote; an empty one is an error.
+fn split_command(argv: &[String]) -> Result<(&String, &[String]), TrialError> {
+    argv.split_first().ok_or_else(|| TrialError::Spawn {
+        command: String::new(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "an empty command"),
     })
 }
 
@@ -259,12 +272,7 @@ pub fn run_in(
     extra_env: &[(&str, &str)],
     timeout: Duration,
 ) -> Result<Step, TrialError> {
-    let Some((program, args)) = argv.split_first() else {
-        return Err(TrialError::Spawn {
-            command: String::new(),
-            source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "an empty command"),
-        });
-    };
+    let (program, args) = split_command(argv)?;
     // A bare program name is looked up on the trial's PATH, not the caller's.
     let program = if Path::new(program).components().count() == 1 && env.bin.join(program).exists()
     {
@@ -283,27 +291,13 @@ pub fn run_in(
     for (key, value) in extra_env {
         command.env(key, value);
     }
-    let finished = tend_process::run(&mut command, Limits::new(timeout)).map_err(|source| {
-        TrialError::Spawn {
-            command: text.clone(),
-            source,
-        }
-    })?;
-    Ok(Step {
-        command: text,
-        finished,
-    })
+    run_shown(&mut command, text, Limits::new(timeout))
 }
 
 /// Runs a hook of the policy (`pre-apply`, `post-apply`, `on-rollback`) from `directory`, as
 /// written: an argument vector, no shell.
 pub fn run_hook(argv: &[String], directory: &Path, timeout: Duration) -> Result<Step, TrialError> {
-    let Some((program, args)) = argv.split_first() else {
-        return Err(TrialError::Spawn {
-            command: String::new(),
-            source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "an empty command"),
-        });
-    };
+    let (program, args) = split_command(argv)?;
     let mut command = Command::new(program);
     command.args(args).current_dir(directory);
     run(&mut command, Limits::new(timeout))

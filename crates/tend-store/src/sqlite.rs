@@ -111,6 +111,22 @@ impl SqliteStore {
         })
     }
 
+    /// Makes every later commit of this handle durable (`synchronous = FULL`: the WAL is synced
+    /// at each commit), for records that must survive a power loss, such as an update's journal.
+    /// By default commits are only safe against a crash of tend itself.
+    pub fn make_durable(&self) -> Result<(), StoreError> {
+        self.connection
+            .execute_batch("PRAGMA synchronous = FULL;")
+            .map_err(sql_error(&self.path))
+    }
+
+    /// The `synchronous` setting of this handle (0 off, 1 normal, 2 full, 3 extra).
+    pub fn synchronous(&self) -> Result<i64, StoreError> {
+        self.connection
+            .query_row("PRAGMA synchronous", [], |row| row.get(0))
+            .map_err(sql_error(&self.path))
+    }
+
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path

@@ -475,3 +475,15 @@ fn a_complete_run_is_kept_whole_or_not_at_all() {
     assert!(matches!(error, StoreError::InvalidJson { .. }), "{error}");
     assert_eq!(store.runs(&RunFilter::default()).unwrap().len(), 1);
 }
+
+#[test]
+fn a_durable_handle_syncs_every_commit() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("history.sqlite3");
+    let store = SqliteStore::open(&path).unwrap();
+    // The pragma is per connection: read through the handle's own.
+    let setting = |store: &SqliteStore| -> i64 { store.synchronous().unwrap() };
+    assert_eq!(setting(&store), 1, "NORMAL by default");
+    store.make_durable().unwrap();
+    assert_eq!(setting(&store), 2, "FULL once durable");
+}

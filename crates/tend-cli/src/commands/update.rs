@@ -125,6 +125,8 @@ pub fn run(
         None
     } else {
         let mut opened = SqliteStore::open(&store_path)?;
+        // The snapshot and the journal must survive a power loss: the files they describe do.
+        opened.make_durable()?;
         let id = record_snapshot(&mut opened, settings.project.as_path(), &snapshot)?;
         store = Some(opened);
         Some(id)

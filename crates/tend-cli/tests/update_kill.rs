@@ -414,6 +414,18 @@ fn roll_back(project: &Project, snapshot: i64, before: &State) {
         text(&output)
     );
     assert_eq!(&state(project), before, "after `tend rollback {snapshot}`");
+    // A write-back cut short before its rename leaves its new text beside the file; the
+    // rollback removes it.
+    let leftovers: Vec<String> = fs_err::read_dir(project.context.project())
+        .unwrap()
+        .flatten()
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".tend-new"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "{leftovers:?} after `tend rollback {snapshot}`"
+    );
     let output = dry_run_goes_ahead(project);
     assert!(
         !String::from_utf8_lossy(&output.stderr).contains("cut short"),
@@ -471,7 +483,7 @@ fn one_kill(project: &Project, before: &State, moment: Moment, how: Kill) -> (Ou
         .unwrap()
         .flatten()
         .map(|entry| entry.file_name().to_string_lossy().into_owned())
-        .filter(|name| name.starts_with(".tend-"))
+        .filter(|name| name.ends_with(".tend-new"))
         .collect();
     let changes = format!(
         "files changed: {changed:?}, environment changed: {freeze_changed}, temporary files left: {leftovers:?}"

@@ -37,6 +37,8 @@ pub enum RestoreError {
 pub fn restore_files(snapshot: &Snapshot) -> Result<Vec<PathBuf>, RestoreError> {
     let mut written = Vec::new();
     for copy in &snapshot.files {
+        // A write-back killed before its rename leaves its new text beside the file.
+        let _ = fs_err::remove_file(tend_writeback::temporary_path(&copy.path));
         if fs_err::read_to_string(&copy.path).ok().as_deref() == Some(copy.text.as_str()) {
             continue;
         }

@@ -1,26 +1,46 @@
 //! Replacing a requirement file: written beside it, synced, given the old file's permissions,
 //! then renamed over it, so that a reader (pip, a crash, a second tend) sees the old file or
 //! the new one, never half of one.
+//!
+//! The temporary file has a fixed name per target ([`temporary_path`]): a run killed between
+//! writing it and renaming it leaves one known file behind, which the next write of the same
+//! target replaces and a rollback removes, rather than a stray with a random name.
 
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// Where [`replace_file`] writes `path`'s new text before renaming it: `.NAME.tend-new` in
+/// the same directory (a rename cannot cross devices).
+pub fn temporary_path(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.tend-new"))
+}
 
 /// Replaces `path` with `text` atomically, keeping its permissions.
 pub fn replace_file(path: &Path, text: &str) -> std::io::Result<()> {
+    let permissions = fs_err::metadata(path)?.permissions();
+    let temporary = temporary_path(path);
+    // A leftover of a killed run is stale by definition: this write supersedes it.
+    let result = (|| {
+        let mut file = fs_err::File::create(&temporary)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        drop(file);
+        fs_err::set_permissions(&temporary, permissions)?;
+        fs_err::rename(&temporary, path)
+    })();
+    if let Err(error) = result {
+        let _ = fs_err::remove_file(&temporary);
+        return Err(error);
+    }
+    // The rename itself is durable once the directory is synced.
     let directory = path
         .parent()
         .filter(|parent| !parent.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let permissions = fs_err::metadata(path)?.permissions();
-    let mut temporary = tempfile::Builder::new()
-        .prefix(".tend-")
-        .suffix(".tmp")
-        .tempfile_in(directory)?;
-    temporary.write_all(text.as_bytes())?;
-    temporary.as_file().sync_all()?;
-    fs_err::set_permissions(temporary.path(), permissions)?;
-    temporary.persist(path).map_err(|error| error.error)?;
-    // The rename itself is durable once the directory is synced.
     if let Ok(directory) = fs_err::File::open(directory) {
         let _ = directory.sync_all();
     }

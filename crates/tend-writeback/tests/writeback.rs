@@ -282,6 +282,16 @@ fn a_replaced_file_keeps_its_permissions_and_leaves_no_temporary() {
         .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names, ["requirements.txt"]);
+    // A leftover of a killed write is replaced, not an obstacle.
+    let leftover = tend_writeback::temporary_path(&path);
+    assert_eq!(
+        leftover,
+        directory.path().join(".requirements.txt.tend-new")
+    );
+    fs_err::write(&leftover, "half").unwrap();
+    tend_writeback::replace_file(&path, "alpha==1.2\n").unwrap();
+    assert_eq!(fs_err::read_to_string(&path).unwrap(), "alpha==1.2\n");
+    assert!(!leftover.exists());
     // A file that does not exist is an error, not a new file.
     assert!(tend_writeback::replace_file(&directory.path().join("missing.txt"), "x").is_err());
 }

@@ -174,6 +174,21 @@ def guard_lines(guard):
     return lines
 
 
+def write_section(output, begin, end, text):
+    """Puts `text` (which starts with `begin` and ends with `end`) into the file `output` in
+    place of the section between the same markers, or appends it when there is none, keeping
+    the rest of the file: how the other benchmarks (bench/update/report.py) write their own
+    section of RESULTS.md."""
+    existing = output.read_text(encoding="utf-8").rstrip("\n") + "\n" if output.exists() else ""
+    if begin in existing and end in existing:
+        head, _, rest = existing.partition(begin)
+        _, _, tail = rest.partition(end)
+        updated = head + text.strip("\n") + tail
+    else:
+        updated = existing + ("\n" if existing else "") + text
+    output.write_text(updated.rstrip("\n") + "\n", encoding="utf-8")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--results", type=Path, required=True)
@@ -340,6 +355,10 @@ def main():
             (
                 "<!-- outdated: begin (bench/outdated/run.sh writes this section) -->",
                 "<!-- outdated: end -->",
+            ),
+            (
+                "<!-- update: begin (bench/update/run.sh writes this section) -->",
+                "<!-- update: end -->",
             ),
         ]:
             start, stop = previous.find(begin), previous.find(end)

@@ -56,23 +56,9 @@ if [[ $seed == 1 && -x "$work/seed-env/bin/python" ]]; then
     environments+=(seed-env)
 fi
 
-# Timings taken while something else compiles are worthless: wait (up to 15 minutes) until no
-# compiler runs and the load has settled, and record the load in RESULTS.md either way.
-wait_for_quiet() {
-    local waited=0
-    while pgrep -x rustc >/dev/null || pgrep -x cargo >/dev/null \
-        || awk '{ exit !($1 > 1.0) }' /proc/loadavg; do
-        if [[ $waited == 0 ]]; then
-            echo "== waiting for a quiet machine (compilers running or load > 1.0)"
-        fi
-        if ((waited >= quiet_wait)); then
-            echo "== still busy; measuring anyway (load is recorded)"
-            return
-        fi
-        sleep 15
-        waited=$((waited + 15))
-    done
-}
+# Wait (up to $quiet_wait seconds) until no compiler runs and the load has settled: bench/quiet.sh.
+# shellcheck source=quiet.sh
+source "$bench/quiet.sh"
 
 rm -rf "$results"
 mkdir -p "$results"

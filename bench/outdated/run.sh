@@ -115,23 +115,9 @@ tend_command() { # venv, cold|warm
     echo "$tend --cache-dir $caches/tend-$1-$2 outdated $empty_project --venv $work/$1 --index-url $index_url"
 }
 
-# Timings taken while something else compiles are worthless: wait (up to 15 minutes) until no
-# compiler runs and the load has settled, and record the load either way (as bench/run.sh).
-wait_for_quiet() {
-    local waited=0
-    while pgrep -x rustc >/dev/null || pgrep -x cargo >/dev/null \
-        || awk '{ exit !($1 > 1.0) }' /proc/loadavg; do
-        if [[ $waited == 0 ]]; then
-            echo "== waiting for a quiet machine (compilers running or load > 1.0)"
-        fi
-        if ((waited >= quiet_wait)); then
-            echo "== still busy; measuring anyway (load is recorded)"
-            return
-        fi
-        sleep 15
-        waited=$((waited + 15))
-    done
-}
+# Wait (up to $quiet_wait seconds) until no compiler runs and the load has settled: bench/quiet.sh.
+# shellcheck source=../quiet.sh
+source "$bench/quiet.sh"
 timed() { # name-of-export, then hyperfine arguments
     local name="$1"
     shift

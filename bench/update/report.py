@@ -55,7 +55,8 @@ def correctness(results: Path) -> list[str]:
     tend_status = read_text(results / "tend.status", "?")
     manual_status = read_text(results / "manual.status", "?")
     lines.append(
-        f"- The comparison run (warm-up for the caches; not timed by hyperfine): `tend update` "
+        f"- The comparison run (it also fills the warm caches; one run each, started at once, "
+        f"without waiting for a quiet machine, so its seconds are not the measurement): `tend update` "
         f"exited {tend_status} in {read_text(results / 'tend.seconds', '?')} s, keeping "
         f"{len(report.get('kept', []))} updates and holding back "
         f"{len(report.get('held_back', []))}, in {len(report.get('trials', []))} trial(s); "
@@ -179,6 +180,35 @@ def where_time_goes(results: Path, cache: str, measured: dict) -> list[str]:
     ]
 
 
+def verdict_lines(results: Path, groups) -> list[str]:
+    """The goal in words, and what the pre-flight resolution's share says about it."""
+    lines = []
+    plan, plain = read_text(results / "plan.seconds"), read_text(results / "plan--no-preflight.seconds")
+    for cache, measured in groups:
+        outcome = base.verdict(measured, TEND, MANUAL, GOAL)
+        if outcome is None:
+            continue
+        value, _, met = outcome
+        tend_mean, manual_mean = measured[TEND]["mean"], measured[MANUAL]["mean"]
+        text = (
+            f"- {cache} caches: the goal is {'met' if met == '**met**' else '**not met**'}: "
+            f"`tend update` takes {tend_mean:.1f} s, the manual pip cycle {manual_mean:.1f} s "
+            f"({'tend faster' if value >= 1 else 'tend slower'}, {value:.2f}×)."
+        )
+        if plan and plain:
+            preflight = float(plan) - float(plain)
+            rest = tend_mean - preflight
+            if 0 < rest < tend_mean:
+                text += (
+                    f" Its pre-flight resolution alone took {preflight:.1f} s when measured apart (warm caches); "
+                    f"without it tend would take about {rest:.1f} s, {manual_mean / rest:.1f}× "
+                    "faster than the manual cycle (an estimate from the difference, not a "
+                    "measured run)."
+                )
+        lines.append(text)
+    return [""] + lines if lines else []
+
+
 def section(arguments) -> str:
     results = arguments.results
     info = base.machine()
@@ -253,6 +283,7 @@ def section(arguments) -> str:
             f"| {measured[MANUAL]['mean']:.1f} ± {measured[MANUAL]['stddev'] or 0:.1f} "
             f"| {value:.2f} ± {spread:.2f} | {met} |"
         )
+    out += verdict_lines(results, groups)
     out += ["", "### Correctness (before timing)", "", *correctness(results)]
     for cache, measured in groups:
         out += ["", f"### {cache} caches", ""]

@@ -142,6 +142,7 @@ seconds_of() { # file for the elapsed seconds, command...
 }
 
 # --- One run of each, compared (this also fills the warm caches). ----------------------------
+record_load "$results/load.txt" "comparison run (not timed by hyperfine)"
 echo "== tend update (warm caches: empty the first time)"
 restore warm
 status=0
@@ -191,18 +192,6 @@ compare = json.load(open(sys.argv[1]))
 print("== same versions of the updated packages:", compare["ok"])
 ' "$results/compare.json"
 
-# Where tend's time goes, beyond the steps its report times: the plan alone, with and without
-# the pre-flight resolution (`uv pip compile`), once each, the caches as for a warm run.
-for preflight in "" --no-preflight; do
-    restore warm
-    # shellcheck disable=SC2086
-    seconds_of "$results/plan${preflight}.seconds" env UV_CACHE_DIR="$caches/uv-warm" "$tend" \
-        --cache-dir "$caches/tend-warm" --store "$store" plan "$project" --venv "$venv" \
-        --index-url "$index_url" --format json $preflight \
-        > "$results/plan${preflight}.json" 2> "$results/plan${preflight}.stderr" || true
-    echo "== tend plan ${preflight:-(with pre-flight)}: $(cat "$results/plan${preflight}.seconds") s"
-done
-
 # --- Timings. ---------------------------------------------------------------------------------
 # A failing run must not be timed as if it were a cycle: hyperfine stops on a non-zero exit,
 # unless tend's exit was 1 (an update held back) in the comparison run, which is its answer.
@@ -221,6 +210,21 @@ timed warm "$runs" 1 warm
 if [[ $cold == 1 ]]; then
     timed cold "$cold_runs" 0 cold
 fi
+
+# Where tend's time goes, beyond the steps its report times: the plan alone, with and without
+# the pre-flight resolution (`uv pip compile`), once each, the caches as for a warm run, on a
+# quiet machine as the timed groups.
+wait_for_quiet
+record_load "$results/load.txt" "plan"
+for preflight in "" --no-preflight; do
+    restore warm
+    # shellcheck disable=SC2086
+    seconds_of "$results/plan${preflight}.seconds" env UV_CACHE_DIR="$caches/uv-warm" "$tend" \
+        --cache-dir "$caches/tend-warm" --store "$store" plan "$project" --venv "$venv" \
+        --index-url "$index_url" --format json $preflight \
+        > "$results/plan${preflight}.json" 2> "$results/plan${preflight}.stderr" || true
+    echo "== tend plan ${preflight:-(with pre-flight)}: $(cat "$results/plan${preflight}.seconds") s"
+done
 
 output="${output:-$bench/RESULTS.md}"
 python3 "$here/report.py" --results "$results" --output "$output" --index-url "$index_url" \

@@ -19,9 +19,10 @@
 //!
 //! Everything is resolved at once first: one uv run when the plan resolves. When uv finds no
 //! solution, the base is resolved alone (if it has no solution either, the plan is not to blame
-//! and nothing is held back); then items are added one at a time in plan order, the most urgent
-//! first, each kept when it resolves with the ones kept before it and held back with uv's
-//! explanation when it does not.
+//! and nothing is held back); then the items that do not fit are found by halving the set in
+//! plan order (`tend_update::isolate`: about k·log2(n) runs for k conflicting items among n):
+//! each try includes the items kept so far, and of two items that conflict the later (less
+//! urgent) one is held back with uv's explanation.
 //!
 //! # Failures
 //!
@@ -199,17 +200,20 @@ fn run(request: &PreflightRequest<'_>, plan: &Plan) -> Result<Outcome, NotRun> {
         options: options(request, &indexes),
         secrets,
     };
-    decide(&uv, updates)
+    decide(&uv, &updates)
 }
 
-/// All at once; on "no solution", the base alone, then one item at a time in plan order.
-fn decide(uv: &Uv, updates: Vec<Update>) -> Result<Outcome, NotRun> {
-    let everything = uv.resolve(&updates)?;
-    let Resolution::NoSolution(_) = everything else {
-        return Ok(Outcome::Passed {
-            resolver: uv.version(),
-            items: updates.len(),
-        });
+/// All at once; on "no solution", the base alone, then the items that do not fit, found by
+/// halving the set in plan order.
+fn decide(uv: &Uv, updates: &[Update]) -> Result<Outcome, NotRun> {
+    let first_conflict = match uv.resolve(updates)? {
+        Resolution::Resolved => {
+            return Ok(Outcome::Passed {
+                resolver: uv.version(),
+                items: updates.len(),
+            })
+        }
+        Resolution::NoSolution(conflict) => conflict,
     };
     // Not the plan's fault when the project's own requirements have no solution.
     if let Resolution::NoSolution(conflict) = uv.resolve(&[])? {
@@ -218,17 +222,33 @@ fn decide(uv: &Uv, updates: Vec<Update>) -> Result<Outcome, NotRun> {
              {conflict}"
         )));
     }
-    let mut accepted: Vec<Update> = Vec::new();
-    let mut held_back = Vec::new();
-    for update in updates {
-        let mut trial = accepted.clone();
-        trial.push(update.clone());
-        match uv.resolve(&trial)? {
-            Resolution::Resolved => accepted = trial,
-            Resolution::NoSolution(conflict) => held_back.push((update.name, conflict)),
+    // The items that do not fit, found by halving (tend-update's search, as for failing
+    // gates): about k·log2(n) resolutions for k conflicting items among n, instead of one per
+    // item. The search keeps plan order: of two items that conflict, the later is held back.
+    let mut failed: Option<NotRun> = None;
+    let isolation = tend_update::isolate(updates, first_conflict, &mut |set: &[Update]| {
+        if failed.is_some() {
+            return Err(String::new());
         }
+        match uv.resolve(set) {
+            Ok(Resolution::Resolved) => Ok(()),
+            Ok(Resolution::NoSolution(conflict)) => Err(conflict),
+            Err(error) => {
+                failed = Some(error);
+                Err(String::new())
+            }
+        }
+    });
+    if let Some(error) = failed {
+        return Err(error);
     }
-    // Everything fitted one at a time after all (a resolver is not bound to agree with itself
+    let accepted = isolation.kept;
+    let held_back: Vec<(PackageName, String)> = isolation
+        .held_back
+        .into_iter()
+        .map(|(update, conflict)| (update.name, conflict))
+        .collect();
+    // Everything fitted piece by piece after all (a resolver is not bound to agree with itself
     // on a different input): nothing to hold back.
     if held_back.is_empty() {
         return Ok(Outcome::Passed {
@@ -790,10 +810,7 @@ mod tests {
     fn one_uv_run_when_everything_resolves() {
         let folder = tempfile::tempdir().unwrap();
         let uv = fake_uv(folder.path(), None);
-        let outcome = decide(
-            &uv,
-            vec![update("alpha", "2.0.0"), update("gamma", "1.0.1")],
-        );
+        let outcome = decide(&uv, &[update("alpha", "2.0.0"), update("gamma", "1.0.1")]);
         let Ok(Outcome::Passed { resolver, items }) = outcome else {
             panic!("not passed");
         };
@@ -825,7 +842,7 @@ mod tests {
             resolver,
             items,
             held_back,
-        }) = decide(&uv, updates)
+        }) = decide(&uv, &updates)
         else {
             panic!("not held back");
         };
@@ -859,7 +876,7 @@ mod tests {
             folder.path(),
             Some("error: Failed to fetch: https://alice:s3cret@index.example/simple/alpha/"),
         );
-        let Err(not_run) = decide(&uv, vec![update("alpha", "2.0.0")]) else {
+        let Err(not_run) = decide(&uv, &[update("alpha", "2.0.0")]) else {
             panic!("ran");
         };
         assert!(not_run.warn);

@@ -124,6 +124,23 @@ impl Page {
         self.out.push_str("</span>");
     }
 
+    /// A paragraph of badges, `(class, count, text)`, leaving out those with nothing to count.
+    fn badge_row<'t>(&mut self, badges: impl IntoIterator<Item = (&'t str, usize, String)>) {
+        self.raw("<p>");
+        let mut first = true;
+        for (class, count, text) in badges {
+            if count == 0 {
+                continue;
+            }
+            if !first {
+                self.raw(" ");
+            }
+            first = false;
+            self.badge(class, &text);
+        }
+        self.raw("</p>");
+    }
+
     /// Text whose `` `…` `` spans are commands, shown as code.
     fn text_with_code(&mut self, text: &str) {
         for (index, part) in text.split('`').enumerate() {
@@ -251,26 +268,17 @@ fn summary_section(
         AuditStage::Ran { report, now } => {
             let audit_summary = AuditSummary::new(report, now);
             page.element("div", Some("big"), &audit_summary.findings.to_string());
-            page.raw("<p>");
             let counts = &audit_summary.by_rating;
-            let mut first = true;
-            for (rating, count) in [
-                (SeverityRating::Critical, counts.critical),
-                (SeverityRating::High, counts.high),
-                (SeverityRating::Medium, counts.medium),
-                (SeverityRating::Low, counts.low),
-                (SeverityRating::Unknown, counts.unknown),
-            ] {
-                if count == 0 {
-                    continue;
-                }
-                if !first {
-                    page.raw(" ");
-                }
-                first = false;
-                page.badge(rating.as_str(), &format!("{count} {rating}"));
-            }
-            page.raw("</p>");
+            page.badge_row(
+                [
+                    (SeverityRating::Critical, counts.critical),
+                    (SeverityRating::High, counts.high),
+                    (SeverityRating::Medium, counts.medium),
+                    (SeverityRating::Low, counts.low),
+                    (SeverityRating::Unknown, counts.unknown),
+                ]
+                .map(|(rating, count)| (rating.as_str(), count, format!("{count} {rating}"))),
+            );
             page.paragraph(None, &audit_summary.message);
         }
         AuditStage::NotRun { reason } => {
@@ -289,23 +297,14 @@ fn summary_section(
     if findings.is_empty() {
         page.paragraph(None, "No problems found.");
     } else {
-        page.raw("<p>");
-        let mut first = true;
-        for (class, count, noun) in [
-            ("error", summary.errors, "error"),
-            ("warning", summary.warnings, "warning"),
-            ("note", summary.notes, "note"),
-        ] {
-            if count == 0 {
-                continue;
-            }
-            if !first {
-                page.raw(" ");
-            }
-            first = false;
-            page.badge(class, &counted(count, noun));
-        }
-        page.raw("</p>");
+        page.badge_row(
+            [
+                ("error", summary.errors, "error"),
+                ("warning", summary.warnings, "warning"),
+                ("note", summary.notes, "note"),
+            ]
+            .map(|(class, count, noun)| (class, count, counted(count, noun))),
+        );
         let codes: Vec<String> = summary
             .by_code
             .iter()
@@ -321,25 +320,16 @@ fn summary_section(
         OutdatedStage::Ran { report } => {
             let outdated_summary = OutdatedSummary::new(report);
             page.element("div", Some("big"), &outdated_summary.outdated.to_string());
-            page.raw("<p>");
             let counts = &outdated_summary.by_change;
-            let mut first = true;
-            for (kind, count) in [
-                (ChangeKind::Major, counts.major),
-                (ChangeKind::Minor, counts.minor),
-                (ChangeKind::Patch, counts.patch),
-                (ChangeKind::Other, counts.other),
-            ] {
-                if count == 0 {
-                    continue;
-                }
-                if !first {
-                    page.raw(" ");
-                }
-                first = false;
-                page.badge(kind.as_str(), &format!("{count} {}", kind.as_str()));
-            }
-            page.raw("</p>");
+            page.badge_row(
+                [
+                    (ChangeKind::Major, counts.major),
+                    (ChangeKind::Minor, counts.minor),
+                    (ChangeKind::Patch, counts.patch),
+                    (ChangeKind::Other, counts.other),
+                ]
+                .map(|(kind, count)| (kind.as_str(), count, format!("{count} {}", kind.as_str()))),
+            );
             page.paragraph(None, &outdated_summary.message);
         }
         OutdatedStage::NotRun { reason } => {
@@ -358,24 +348,15 @@ fn summary_section(
         PlanStage::Ran { plan } => {
             let overview = PlanOverview::new(plan);
             page.element("div", Some("big"), &overview.items.to_string());
-            page.raw("<p>");
-            let mut first = true;
-            for (class, count, label) in [
-                ("error", overview.overdue, "overdue"),
-                ("high", overview.security, "security"),
-                ("other", overview.held, "held"),
-                ("other", overview.deferred, "deferred"),
-            ] {
-                if count == 0 {
-                    continue;
-                }
-                if !first {
-                    page.raw(" ");
-                }
-                first = false;
-                page.badge(class, &format!("{count} {label}"));
-            }
-            page.raw("</p>");
+            page.badge_row(
+                [
+                    ("error", overview.overdue, "overdue"),
+                    ("high", overview.security, "security"),
+                    ("other", overview.held, "held"),
+                    ("other", overview.deferred, "deferred"),
+                ]
+                .map(|(class, count, label)| (class, count, format!("{count} {label}"))),
+            );
             page.paragraph(None, &overview.message());
             if let Some(item) = &overview.next_due {
                 page.paragraph(

@@ -22,6 +22,22 @@ ENVIRONMENT_TITLES = {
 }
 
 
+def read_json(path, default=None):
+    """A JSON file, or `default` when it is missing or not JSON."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return default
+
+
+def read_text(path, default=""):
+    """A text file without its surrounding blank space, or `default` when it is missing."""
+    try:
+        return Path(path).read_text(encoding="utf-8").strip()
+    except OSError:
+        return default
+
+
 def read_first(path, prefix):
     try:
         for line in Path(path).read_text(encoding="utf-8").splitlines():

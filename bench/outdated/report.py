@@ -33,18 +33,9 @@ base = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(base)
 
 
-def read_json(path: Path, default=None):
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return default
-
-
-def read_text(path: Path, default: str = "") -> str:
-    try:
-        return path.read_text(encoding="utf-8").strip()
-    except OSError:
-        return default
+# Shared with the other benchmarks' reports (bench/report.py).
+read_json = base.read_json
+read_text = base.read_text
 
 
 def timings(results: Path, environment: str, cache: str) -> dict:

@@ -239,7 +239,7 @@ pub fn run(
             hashes: hashes.remove(&update.name).unwrap_or_default(),
         })
         .collect();
-    let mut file_changes = rewrite(&snapshot, &changes);
+    let (mut file_changes, new_texts) = rewrite(&snapshot, &changes);
     // A lockfile that pins an updated package would disagree with the rewritten files: tend
     // does not rewrite lockfiles, so the write-back stops and says how to refresh it.
     for source in &inventory.sources {
@@ -301,14 +301,13 @@ pub fn run(
         if let (Some(store), Some(journal)) = (store.as_mut(), journal.as_ref()) {
             journal.note(store, JournalState::Writing)?;
         }
-        for (change, copy) in file_changes.iter_mut().zip(&snapshot.files) {
-            if change.edits.is_empty() {
-                continue;
-            }
-            let Some(text) = rewritten_text(copy, &changes) else {
+        // `new_texts` follows the snapshot's files, as the first `file_changes` do.
+        let files = file_changes.iter_mut().zip(&snapshot.files).zip(&new_texts);
+        for ((change, copy), text) in files {
+            let Some(text) = text.as_ref().filter(|_| !change.edits.is_empty()) else {
                 continue;
             };
-            tend_writeback::replace_file(&copy.path, &text)
+            tend_writeback::replace_file(&copy.path, text)
                 .with_context(|| format!("could not write `{}`", copy.path.display()))?;
             change.written = true;
         }
@@ -925,15 +924,11 @@ fn rewrite_one(copy: &FileCopy, changes: &[PinChange]) -> Result<Rewritten, Writ
     }
 }
 
-fn rewritten_text(copy: &FileCopy, changes: &[PinChange]) -> Option<String> {
-    rewrite_one(copy, changes)
-        .ok()
-        .map(|rewritten| rewritten.text)
-}
-
-/// Every snapshot file rewritten in memory, with its diff; nothing is written here.
-fn rewrite(snapshot: &Snapshot, changes: &[PinChange]) -> Vec<FileChange> {
+/// Every snapshot file rewritten in memory, with its diff, and its new text (`None` when it
+/// cannot take the change); nothing is written here.
+fn rewrite(snapshot: &Snapshot, changes: &[PinChange]) -> (Vec<FileChange>, Vec<Option<String>>) {
     let mut file_changes = Vec::new();
+    let mut texts = Vec::new();
     for copy in &snapshot.files {
         let mut change = FileChange {
             path: copy.path.clone(),
@@ -944,6 +939,7 @@ fn rewrite(snapshot: &Snapshot, changes: &[PinChange]) -> Vec<FileChange> {
         };
         if changes.is_empty() {
             file_changes.push(change);
+            texts.push(None);
             continue;
         }
         match rewrite_one(copy, changes) {
@@ -960,12 +956,16 @@ fn rewrite(snapshot: &Snapshot, changes: &[PinChange]) -> Vec<FileChange> {
                     })
                     .collect();
                 change.diff = diff(&copy.path, &copy.text, &rewritten.text);
+                texts.push(Some(rewritten.text));
             }
-            Err(error) => change.error = Some(error.to_string()),
+            Err(error) => {
+                change.error = Some(error.to_string());
+                texts.push(None);
+            }
         }
         file_changes.push(change);
     }
-    file_changes
+    (file_changes, texts)
 }
 
 fn diff(path: &Path, old: &str, new: &str) -> String {

@@ -164,6 +164,20 @@ fn a_real_conflict_holds_back_the_less_urgent_item() {
     assert!(!conflict.contains('\u{1b}'), "colours in {conflict:?}");
     assert_eq!(json["summary"]["items"], 2);
     assert_eq!(json["summary"]["deferred"], 1);
+    // Only the all-at-once and the base-alone runs asked the index (this server sends no
+    // caching headers, so every online run asks again); the halving that found beta answered
+    // from what those two fetched.
+    let asked_by_uv = server
+        .requests_to("/simple/alpha/")
+        .iter()
+        .filter(|request| {
+            request
+                .header("user-agent")
+                .is_some_and(|agent| agent.starts_with("uv/"))
+        })
+        .count();
+    let paths: Vec<String> = server.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(asked_by_uv, 2, "{paths:?}");
 
     let table = filtered_table(
         &context,

@@ -22,7 +22,9 @@
 //! and nothing is held back); then the items that do not fit are found by halving the set in
 //! plan order (`tend_update::isolate`: about k·log2(n) runs for k conflicting items among n):
 //! each try includes the items kept so far, and of two items that conflict the later (less
-//! urgent) one is held back with uv's explanation.
+//! urgent) one is held back with uv's explanation. The halving's runs are offline first: the
+//! two runs before them fetched what they need, and an online run would ask the index for
+//! every page again; an offline answer that missing data could explain is asked again online.
 //!
 //! # Failures
 //!
@@ -230,7 +232,7 @@ fn decide(uv: &Uv, updates: &[Update]) -> Result<Outcome, NotRun> {
         if failed.is_some() {
             return Err(String::new());
         }
-        match uv.resolve(set) {
+        match uv.resolve_from_cache(set) {
             Ok(Resolution::Resolved) => Ok(()),
             Ok(Resolution::NoSolution(conflict)) => Err(conflict),
             Err(error) => {
@@ -554,6 +556,31 @@ struct Uv {
 impl Uv {
     /// Resolves the base with `updates` applied.
     fn resolve(&self, updates: &[Update]) -> Result<Resolution, NotRun> {
+        self.resolve_with(updates, self.offline)
+    }
+
+    /// Resolves the base with `updates` applied from what uv has just fetched, asking the
+    /// index only when that is not enough. The halving runs after the all-at-once and the
+    /// base-alone runs, which fetched the pages of every package either names and of what they
+    /// pulled in; each online run would revalidate all of them again (about a second per run
+    /// on a network that strips caching headers, rebuilding the metadata of every source
+    /// distribution), an offline one takes milliseconds. An answer that may come from missing
+    /// or old data (a package or version uv does not have cached) is asked again online, so
+    /// the cache can only cost time, never hold an item back wrongly.
+    fn resolve_from_cache(&self, updates: &[Update]) -> Result<Resolution, NotRun> {
+        if self.offline {
+            return self.resolve(updates);
+        }
+        match self.resolve_with(updates, true) {
+            Ok(Resolution::Resolved) => Ok(Resolution::Resolved),
+            Ok(Resolution::NoSolution(conflict)) if !maybe_stale(&conflict) => {
+                Ok(Resolution::NoSolution(conflict))
+            }
+            Ok(Resolution::NoSolution(_)) | Err(_) => self.resolve_with(updates, false),
+        }
+    }
+
+    fn resolve_with(&self, updates: &[Update], offline: bool) -> Result<Resolution, NotRun> {
         let (requirements, constraints) = self.base.with(updates);
         let folder = tempfile::Builder::new()
             .prefix("tend-preflight-")
@@ -583,6 +610,9 @@ impl Uv {
             .arg("--constraints")
             .arg(&constraints_path)
             .args(&self.options.args);
+        if offline && !self.offline {
+            command.arg("--offline");
+        }
         let output = match run_captured(&mut command, &self.program, TIMEOUT) {
             Ok(Some(output)) => output,
             Ok(None) => {
@@ -607,7 +637,7 @@ impl Uv {
         match explanation(&stderr) {
             Some(conflict) if missing_data(&conflict) => Err(NotRun::warn(format!(
                 "uv could not find what the plan needs on its indexes{}: {conflict}",
-                if self.offline { " or in its cache" } else { "" }
+                if offline { " or in its cache" } else { "" }
             ))),
             Some(conflict) => Ok(Resolution::NoSolution(conflict)),
             None => Err(NotRun::warn(format!(
@@ -693,6 +723,21 @@ fn missing_data(explanation: &str) -> bool {
     ]
     .iter()
     .any(|phrase| explanation.contains(phrase))
+}
+
+/// A "no solution" from an offline run that an older cached page could explain: to uv, a
+/// version missing from the cache is a version that does not exist ("there is no version of
+/// …", "only … is available").
+fn maybe_stale(explanation: &str) -> bool {
+    missing_data(explanation)
+        || [
+            "no version of",
+            "no versions of",
+            "is available",
+            "are available",
+        ]
+        .iter()
+        .any(|phrase| explanation.contains(phrase))
 }
 
 /// uv's standard error on one line, without decoration or the temporary folder's path.

@@ -239,29 +239,54 @@ impl Cron {
         Ok(cron)
     }
 
-    /// An expression whose days can never occur (`0 0 30 2 *`) is an error, not a schedule that
-    /// silently never runs.
+    /// An expression whose days can never occur (`0 0 30 2 *`, `0 0 */19 * SUN#4`) is an
+    /// error, not a schedule that silently never runs.
     fn check_day_exists(&self, words: &[(usize, &str)]) -> Result<(), CronError> {
         // Days in each month of a leap year: the most any year has.
         const LONGEST: [u8; 13] = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
         let days_only = !self.day_of_month.star && self.day_of_week.star;
-        if !days_only {
-            return Ok(());
+        if days_only {
+            let possible = self.month.values().any(|month| {
+                self.day_of_month
+                    .values()
+                    .any(|day| day <= LONGEST[usize::from(month)])
+            });
+            if possible {
+                return Ok(());
+            }
+            let (offset, word) = words[2];
+            return Err(CronError {
+                field: Some(CronField::DayOfMonth),
+                span: offset..offset + word.len(),
+                expected: "a day that occurs in one of the months of the month field".to_owned(),
+                found: word.to_owned(),
+            });
         }
-        let possible = self.month.values().any(|month| {
-            self.day_of_month
-                .values()
-                .any(|day| day <= LONGEST[usize::from(month)])
-        });
-        if possible {
-            return Ok(());
+        // Weekdays and days of the month repeat every 28 years (2000 to 2027 holds every
+        // combination, 2000 being a leap year): some day in them must match.
+        let mut date = jiff::civil::date(2000, 1, 1);
+        for _ in 0..366 * 28 {
+            if self.matches_date(date) {
+                return Ok(());
+            }
+            let Ok(next) = date.tomorrow() else {
+                break;
+            };
+            date = next;
         }
-        let (offset, word) = words[2];
+        let (start, _) = words[2];
+        let (end, last) = words[4];
         Err(CronError {
-            field: Some(CronField::DayOfMonth),
-            span: offset..offset + word.len(),
-            expected: "a day that occurs in one of the months of the month field".to_owned(),
-            found: word.to_owned(),
+            field: None,
+            span: start..end + last.len(),
+            expected: "days that occur (these day-of-month, month and day-of-week fields never \
+                       meet)"
+                .to_owned(),
+            found: words[2..]
+                .iter()
+                .map(|(_, word)| *word)
+                .collect::<Vec<_>>()
+                .join(" "),
         })
     }
 
@@ -848,6 +873,7 @@ mod tests {
         insta::assert_snapshot!(error("0 0 1,,2 * *"), @"in the day-of-month field, expected a number 1-31, found nothing");
         insta::assert_snapshot!(error("@reboot"), @"expected one of @hourly, @daily, @midnight, @weekly, @monthly, @yearly, @annually, found `@reboot`");
         insta::assert_snapshot!(error("0 0 30 2 *"), @"in the day-of-month field, expected a day that occurs in one of the months of the month field, found `30`");
+        insta::assert_snapshot!(error("0 0 */19 * SUN#4"), @"expected days that occur (these day-of-month, month and day-of-week fields never meet), found `*/19 * SUN#4`");
     }
 
     #[test]

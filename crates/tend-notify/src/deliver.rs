@@ -256,6 +256,48 @@ mod tests {
     }
 
     #[test]
+    fn deliveries_serialise_for_the_history() {
+        let deliveries = [
+            Delivery {
+                channel: "ops-slack".into(),
+                channel_type: ChannelType::Slack,
+                outcome: Outcome::Failed {
+                    reason: "https://hooks.slack.com answered HTTP 404 Not Found".into(),
+                },
+                attempts: 1,
+            },
+            Delivery {
+                channel: "ops-mail".into(),
+                channel_type: ChannelType::Email,
+                outcome: Outcome::Skipped {
+                    reason: SkipReason::Severity,
+                },
+                attempts: 0,
+            },
+        ];
+        assert_eq!(
+            serde_json::to_value(deliveries).unwrap(),
+            serde_json::json!([
+                {
+                    "channel": "ops-slack",
+                    "type": "slack",
+                    "outcome": {
+                        "status": "failed",
+                        "reason": "https://hooks.slack.com answered HTTP 404 Not Found"
+                    },
+                    "attempts": 1
+                },
+                {
+                    "channel": "ops-mail",
+                    "type": "email",
+                    "outcome": {"status": "skipped", "reason": "severity"},
+                    "attempts": 0
+                }
+            ])
+        );
+    }
+
+    #[test]
     fn delays_double_up_to_the_maximum() {
         let policy = RetryPolicy::default();
         assert_eq!(policy.delay(1), Duration::from_secs(1));

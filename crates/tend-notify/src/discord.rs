@@ -89,6 +89,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn long_texts_stay_within_discords_limits() {
+        let mut message = Message::new(
+            EventKind::Findings,
+            "t".repeat(300),
+            "p".repeat(5000),
+            jiff::Timestamp::UNIX_EPOCH,
+        );
+        for index in 0..20 {
+            message = message.line(format!("{index} {}", "x".repeat(1000)));
+        }
+        let payload = payload(&message);
+        let embed = &payload["embeds"][0];
+        let title = embed["title"].as_str().unwrap();
+        let description = embed["description"].as_str().unwrap();
+        assert_eq!(title.chars().count(), TITLE_LIMIT);
+        assert_eq!(description.chars().count(), DESCRIPTION_LIMIT);
+        assert!(description.ends_with('…'));
+        assert_eq!(embed["color"], 0x0075_7575);
+    }
+
+    #[test]
     fn markdown_is_escaped() {
         assert_eq!(
             escape("typing_extensions *x*"),

@@ -50,7 +50,7 @@ pub use channel::{
 };
 pub use deliver::{deliver, Delivery, DeliveryOptions, Outcome, RetryPolicy};
 pub use email::SUBJECT_PREFIX;
-pub use message::{EventKind, Message, UnknownEvent, MAX_LINES};
+pub use message::{EventKind, Message, UnknownEvent, MAX_LINES, MAX_LINE_CHARS};
 pub use secret::Secret;
 pub use webhook::{
     signature, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, WEBHOOK_SCHEMA_VERSION,

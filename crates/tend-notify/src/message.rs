@@ -10,6 +10,9 @@ use tend_model::SeverityRating;
 
 /// The most lines of facts a notification shows; longer lists end with "... and N more".
 pub const MAX_LINES: usize = 10;
+/// The most characters of one line shown; longer lines end with `…`. Ten such lines fit in
+/// Slack's section and Discord's description with room for the link.
+pub const MAX_LINE_CHARS: usize = 280;
 
 /// What happened. Channels filter on it ([`Filter::events`](crate::Filter::events)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -176,13 +179,14 @@ impl Message {
     }
 
     /// The lines a channel shows: all of them up to [`MAX_LINES`], otherwise the first ones and
-    /// "... and N more".
+    /// "... and N more"; each cut to [`MAX_LINE_CHARS`].
     pub fn shown_lines(&self) -> Vec<String> {
+        let cut = |line: &String| truncate(line, MAX_LINE_CHARS);
         if self.lines.len() <= MAX_LINES {
-            return self.lines.clone();
+            return self.lines.iter().map(cut).collect();
         }
         let kept = MAX_LINES - 1;
-        let mut shown: Vec<String> = self.lines[..kept].to_vec();
+        let mut shown: Vec<String> = self.lines[..kept].iter().map(cut).collect();
         shown.push(format!("... and {} more", self.lines.len() - kept));
         shown
     }
@@ -235,6 +239,10 @@ mod tests {
         assert_eq!(shown.len(), MAX_LINES);
         assert_eq!(shown[8], "line 8");
         assert_eq!(shown[9], "... and 5 more");
+
+        let long = Message::new(EventKind::Findings, "t", "p", Timestamp::UNIX_EPOCH)
+            .line("x".repeat(1000));
+        assert_eq!(long.shown_lines()[0].chars().count(), MAX_LINE_CHARS);
     }
 
     #[test]

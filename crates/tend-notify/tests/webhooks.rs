@@ -473,3 +473,44 @@ fn secrets_never_appear_in_deliveries_or_debug_output() {
     assert!(failure(&by_name["not-a-url"]).starts_with("the webhook URL is not a valid URL"));
     assert_eq!(by_name["not-a-url"].attempts, 0);
 }
+
+#[test]
+fn a_webhook_that_never_answers_times_out_and_is_retried() {
+    let server = TestServer::start(
+        Routes::new()
+            .route(
+                "/hangs",
+                Response::ok("late").delayed(Duration::from_secs(5)),
+            )
+            .route("/fine", Response::ok("ok")),
+    );
+    let options = DeliveryOptions {
+        retry: RetryPolicy {
+            attempts: 2,
+            first_delay: Duration::from_millis(5),
+            max_delay: Duration::from_millis(50),
+        },
+        timeout: Duration::from_millis(300),
+        ..options()
+    };
+    let channels = [
+        Channel::new(
+            "hangs",
+            ChannelKind::Discord {
+                url: Secret::new(server.url_for("/hangs")),
+            },
+        ),
+        Channel::new(
+            "fine",
+            ChannelKind::Slack {
+                url: Secret::new(server.url_for("/fine")),
+            },
+        ),
+    ];
+    let deliveries = by_name(deliver(&channels, &message(), &options));
+    assert_eq!(deliveries["hangs"].attempts, 2);
+    assert_eq!(server.count("/hangs"), 2);
+    let reason = failure(&deliveries["hangs"]);
+    assert!(reason.contains("timed out"), "{reason}");
+    assert_eq!(deliveries["fine"].outcome, Outcome::Delivered);
+}

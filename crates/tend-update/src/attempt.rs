@@ -56,6 +56,10 @@ pub struct Setup<'a> {
     pub policy: &'a UpdatePolicy,
     pub critical_imports: &'a [String],
     pub snapshot: &'a Snapshot,
+    /// The installer's cache holds what the trials need: a resolution of the same packages
+    /// (the plan's pre-flight, by the same uv) has just filled it. Trials then install from
+    /// the cache first ([`trial::install_from_cache`]).
+    pub cache_is_fresh: bool,
 }
 
 /// One command of a trial, as recorded.
@@ -223,7 +227,11 @@ impl Runner<'_> {
             command: format!("write {}", requirements.display()),
             source,
         })?;
-        let install = trial::install(&env, &requirements, &argv, self.setup.installer, timeout)?;
+        let install = if self.setup.cache_is_fresh {
+            trial::install_from_cache(&env, &requirements, &argv, self.setup.installer, timeout)?
+        } else {
+            trial::install(&env, &requirements, &argv, self.setup.installer, timeout)?
+        };
         let mut record = TrialRecord {
             number,
             updates: updates.iter().map(|update| update.name.clone()).collect(),

@@ -234,6 +234,38 @@ pub fn install(
     installer: &Installer,
     timeout: Duration,
 ) -> Result<Step, TrialError> {
+    install_with(env, requirements, index_args, installer, timeout, false)
+}
+
+/// [`install`] from the installer's cache first, when the caller knows a resolution of these
+/// same packages has just filled it (the plan's pre-flight): uv installs `--offline`, and only
+/// when that fails (a wheel or a page it does not have) asks the index. Each online install
+/// revalidates every page and wheel it uses, which costs a second or more and a chance of a
+/// stalled connection on every trial of a bisection. pip has no such mode: it always asks.
+pub fn install_from_cache(
+    env: &TrialEnv,
+    requirements: &Path,
+    index_args: &[String],
+    installer: &Installer,
+    timeout: Duration,
+) -> Result<Step, TrialError> {
+    if let Installer::Uv { .. } = installer {
+        let cached = install_with(env, requirements, index_args, installer, timeout, true)?;
+        if cached.passed() {
+            return Ok(cached);
+        }
+    }
+    install(env, requirements, index_args, installer, timeout)
+}
+
+fn install_with(
+    env: &TrialEnv,
+    requirements: &Path,
+    index_args: &[String],
+    installer: &Installer,
+    timeout: Duration,
+    offline: bool,
+) -> Result<Step, TrialError> {
     let mut command = match installer {
         Installer::Uv { program } => {
             let mut command = Command::new(program);
@@ -242,6 +274,9 @@ pub fn install(
                 .arg(&env.python)
                 .arg("-r")
                 .arg(requirements);
+            if offline {
+                command.arg("--offline");
+            }
             command
         }
         Installer::Pip => {

@@ -121,6 +121,7 @@ fn the_breaking_updates_are_found_and_held_back_and_the_good_one_kept() {
             policy: &policy,
             critical_imports: &["good".to_string()],
             snapshot: &snapshot,
+            cache_is_fresh: true,
         },
         &[
             update("good", "1.0.0", "1.0.1", &["tests", "imports"]),
@@ -227,6 +228,7 @@ fn gates_that_fail_without_any_update_hold_everything_back() {
             policy: &policy,
             critical_imports: &[],
             snapshot: &snapshot,
+            cache_is_fresh: false,
         },
         &[update("good", "1.0.0", "1.0.1", &["tests"])],
     )

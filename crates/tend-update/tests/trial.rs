@@ -7,8 +7,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use tend_test::http::{Resource, Routes, TestServer};
 use tend_test::{shared_wheelhouse, WheelSpec};
 use tend_update::deprecations;
+use tend_update::trial::install_from_cache;
 use tend_update::{create_venv, install, run_in, Installer, TrialEnv};
 
 const MINUTE: Duration = Duration::from_secs(60);
@@ -226,4 +228,94 @@ fn index_urls_go_into_the_requirements_file_not_the_command_line() {
          --extra-index-url https://extra.example/simple/\n--find-links /wheels\n"
     );
     assert_eq!(rest, ["--cache-dir", "/tmp/cache"]);
+}
+
+#[test]
+fn a_trial_installs_from_uvs_cache_when_it_has_everything() {
+    let Some(uv) = std::env::var_os("TEND_TEST_UV") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "TEND_TEST_UV must be set in CI (scripts/test installs uv)"
+        );
+        return;
+    };
+    let installer = Installer::detect(Path::new(&uv));
+    let directory = tempfile::tempdir().unwrap();
+    let wheels = directory.path().join("wheels");
+    fs_err::create_dir_all(&wheels).unwrap();
+    let spec = WheelSpec::new("cached-pkg", "1.0.0");
+    let wheel = spec.build(&wheels);
+    let file_name = spec.wheel_file_name();
+    // A plain index without caching headers: every online install asks it again.
+    let server = TestServer::start(
+        Routes::new()
+            .route(
+                "/simple/cached-pkg/",
+                Resource::new(format!(
+                    "<html><body><a href=\"../../files/{file_name}\">{file_name}</a></body></html>"
+                ))
+                .content_type("text/html"),
+            )
+            .route(
+                &format!("/files/{file_name}"),
+                Resource::new(fs_err::read(&wheel).unwrap()),
+            ),
+    );
+    let cache = directory.path().join("uv-cache");
+    let args = vec![
+        "--index-url".to_string(),
+        server.url_for("/simple/"),
+        "--cache-dir".to_string(),
+        cache.display().to_string(),
+    ];
+    let file = directory.path().join("requirements.txt");
+    fs_err::write(&file, "cached-pkg==1.0.0\n").unwrap();
+    let venv = |name: &str| {
+        create_venv(
+            &base_python(),
+            &directory.path().join(name),
+            &installer,
+            MINUTE,
+        )
+        .unwrap()
+        .0
+    };
+    let installed_version = |env: &TrialEnv| {
+        let check = run_in(
+            env,
+            &words(&[
+                "python",
+                "-c",
+                "import importlib.metadata as m; print(m.version('cached-pkg'))",
+            ]),
+            directory.path(),
+            &[],
+            MINUTE,
+        )
+        .unwrap();
+        check.finished.stdout.text()
+    };
+
+    // An empty cache: the offline try fails, and the index is asked.
+    let first = venv("first");
+    let step = install_from_cache(&first, &file, &args, &installer, MINUTE).unwrap();
+    assert!(step.passed(), "{}", step.output());
+    assert!(!step.command.contains("--offline"), "{}", step.command);
+    assert_eq!(installed_version(&first), "1.0.0\n");
+    let asked = server.requests().len();
+    assert!(asked > 0);
+
+    // Everything cached: installed without a request.
+    let second = venv("second");
+    let step = install_from_cache(&second, &file, &args, &installer, MINUTE).unwrap();
+    assert!(step.passed(), "{}", step.output());
+    assert!(step.command.contains("--offline"), "{}", step.command);
+    assert_eq!(installed_version(&second), "1.0.0\n");
+    assert_eq!(server.requests().len(), asked);
+
+    // A plain install asks again, which is what the cache spares.
+    let third = venv("third");
+    let step = install(&third, &file, &args, &installer, MINUTE).unwrap();
+    assert!(step.passed(), "{}", step.output());
+    assert!(server.requests().len() > asked);
 }

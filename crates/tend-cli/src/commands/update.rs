@@ -178,6 +178,11 @@ pub fn run(
             policy: &settings.policy.update,
             critical_imports: &critical_imports,
             snapshot: &snapshot,
+            // The plan's pre-flight resolved these packages with the same uv seconds ago.
+            cache_is_fresh: matches!(
+                computed.plan.preflight,
+                tend_plan::Preflight::Passed { .. } | tend_plan::Preflight::HeldBack { .. }
+            ),
         },
         &updates,
     )?;
@@ -515,7 +520,7 @@ pub fn warn_if_interrupted(store_flag: Option<&Path>, inventory: &tend_model::In
 }
 
 /// The report that marks an update run as an apply in progress.
-pub const JOURNAL_REPORT: &str = "journal";
+pub const JOURNAL_REPORT: &str = tend_store::JOURNAL_REPORT;
 
 struct ApplyContext<'a> {
     settings: &'a crate::settings::ProjectSettings,

@@ -64,11 +64,37 @@ pub enum Command {
     /// Print a recorded run's output again, exactly as it was produced, in any format the run
     /// kept (the newest run by default).
     Report(ReportArgs),
+    /// Remove runs, schedule runs and notifications older than the retention (`[retention]
+    /// keep`, default 90 days) from the history store; never what a rollback may still need.
+    Gc(GcArgs),
     /// Manage the local advisory database.
     Db {
         #[command(subcommand)]
         command: DbCommand,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct GcArgs {
+    /// Keep this much history (`90d`, `12w`) [default: the policy's `[retention] keep`, else
+    /// 90 days].
+    #[arg(long, value_name = "DURATION")]
+    pub keep: Option<String>,
+
+    /// The project whose policy gives the retention [default: the current directory].
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GcFormat::Table)]
+    pub format: GcFormat,
+}
+
+/// What `tend gc` prints in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GcFormat {
+    Table,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

@@ -19,6 +19,10 @@ pub use sqlite::{SqliteStore, BUSY_TIMEOUT, SCHEMA_VERSION};
 
 pub(crate) use record_parts as record_complete_parts;
 
+/// The report kind of an update run's journal: `{"state", "snapshot": RUN, "environment"}`.
+/// The store reads it too: [`Store::prune`] keeps the snapshot an unfinished update names.
+pub const JOURNAL_REPORT: &str = "journal";
+
 /// What every backend of the history store can do. Writes take `&mut self`: one store handle
 /// belongs to one run of tend; two processes share the data through the backend, not a handle.
 pub trait Store {
@@ -60,6 +64,135 @@ pub trait Store {
 
     /// Records that someone approved a plan. The run must exist and be a [`RunKind::Plan`].
     fn record_approval(&mut self, approval: &NewApproval) -> Result<ApprovalId, StoreError>;
+
+    /// Records the start of a schedule's run (by `tend daemon` or `tend schedule run`);
+    /// [`Store::finish_schedule_run`] records its end.
+    fn record_schedule_run(&mut self, run: &NewScheduleRun) -> Result<ScheduleRunId, StoreError>;
+
+    /// Records how a schedule's run ended.
+    fn finish_schedule_run(
+        &mut self,
+        id: ScheduleRunId,
+        end: &ScheduleRunEnd,
+    ) -> Result<(), StoreError>;
+
+    /// Schedule runs, newest first: of one schedule (`Some(name)`) or of all, of one project or
+    /// of all.
+    fn schedule_runs(
+        &self,
+        schedule: Option<&str>,
+        project: Option<&std::path::Path>,
+        limit: Option<usize>,
+    ) -> Result<Vec<ScheduleRunRecord>, StoreError>;
+
+    /// Records one notification's delivery to one channel, delivered or not.
+    fn record_notification(&mut self, notification: &NewNotification) -> Result<(), StoreError>;
+
+    /// Notifications, newest first.
+    fn notifications(&self, limit: Option<usize>) -> Result<Vec<NotificationRecord>, StoreError>;
+
+    /// Removes what started before `before` (runs with their reports, renderings and
+    /// approvals; schedule runs; notifications), except what a later `tend rollback` or an
+    /// interrupted update still needs: runs that never finished, the snapshots their journals
+    /// name, and the newest snapshot of each project.
+    fn prune(&mut self, before: Timestamp) -> Result<Pruned, StoreError>;
+}
+
+/// The number of a schedule's run in the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct ScheduleRunId(pub i64);
+
+impl fmt::Display for ScheduleRunId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The start of a schedule's run.
+#[derive(Debug, Clone)]
+pub struct NewScheduleRun {
+    /// The schedule's name in the policy.
+    pub schedule: String,
+    /// What it runs, as the policy writes it (`audit`, `update --phase critical`).
+    pub job: String,
+    pub project: PathBuf,
+    /// The time the schedule was due: a run started late (caught up after the daemon was
+    /// down) keeps the slot it stands for.
+    pub due_at: Timestamp,
+    pub started_at: Timestamp,
+    /// Started late, for a slot that passed while nothing was running.
+    pub caught_up: bool,
+}
+
+/// How a schedule's run ended.
+#[derive(Debug, Clone)]
+pub struct ScheduleRunEnd {
+    pub finished_at: Timestamp,
+    /// The job's exit code; `None` when it did not exit (killed, could not start).
+    pub exit_code: Option<i32>,
+    /// The history run the job recorded, when it recorded one.
+    pub run: Option<RunId>,
+    /// Why it did not run or did not exit, in words.
+    pub error: Option<String>,
+}
+
+/// A schedule's run as recorded.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScheduleRunRecord {
+    pub id: ScheduleRunId,
+    pub schedule: String,
+    pub job: String,
+    pub project: PathBuf,
+    pub due_at: Timestamp,
+    pub started_at: Timestamp,
+    pub caught_up: bool,
+    /// `None` while it runs, or when it never finished.
+    pub finished_at: Option<Timestamp>,
+    pub exit_code: Option<i32>,
+    pub run: Option<RunId>,
+    pub error: Option<String>,
+}
+
+/// One notification sent (or not) to one channel.
+#[derive(Debug, Clone)]
+pub struct NewNotification {
+    pub at: Timestamp,
+    pub channel: String,
+    /// The event's name (`findings`, `update-failed`, …).
+    pub event: String,
+    pub title: String,
+    /// `delivered` or `failed`.
+    pub outcome: String,
+    pub attempts: u32,
+    /// Why it failed, without secrets.
+    pub error: Option<String>,
+    pub schedule_run: Option<ScheduleRunId>,
+    pub run: Option<RunId>,
+}
+
+/// A notification as recorded.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NotificationRecord {
+    pub at: Timestamp,
+    pub channel: String,
+    pub event: String,
+    pub title: String,
+    pub outcome: String,
+    pub attempts: u32,
+    pub error: Option<String>,
+    pub schedule_run: Option<ScheduleRunId>,
+    pub run: Option<RunId>,
+}
+
+/// What [`Store::prune`] removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Pruned {
+    pub runs: usize,
+    pub schedule_runs: usize,
+    pub notifications: usize,
+    /// Runs older than the limit kept because a rollback may still need them.
+    pub kept_for_rollback: usize,
 }
 
 /// A run that has ended, with what it produced ([`Store::record_complete`]).

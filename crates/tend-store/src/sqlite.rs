@@ -11,8 +11,9 @@ use jiff::Timestamp;
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension, Row, TransactionBehavior};
 
 use crate::{
-    ApprovalId, ApprovalRecord, NewApproval, NewRun, ReportRecord, RunDetail, RunFilter, RunId,
-    RunKind, RunRecord, RunStatus, Store, StoreError,
+    ApprovalId, ApprovalRecord, NewApproval, NewNotification, NewRun, NewScheduleRun,
+    NotificationRecord, Pruned, ReportRecord, RunDetail, RunFilter, RunId, RunKind, RunRecord,
+    RunStatus, ScheduleRunEnd, ScheduleRunId, ScheduleRunRecord, Store, StoreError,
 };
 
 /// How long a write waits for another tend process to finish its own before giving up.
@@ -63,6 +64,35 @@ const MIGRATIONS: &[&str] = &[
         body TEXT NOT NULL,
         UNIQUE (run_id, format)
     ) STRICT;",
+    // 3: the runs of the policy's schedules (`tend daemon`, `tend schedule run`) and the
+    // notifications sent, delivered or not.
+    "CREATE TABLE schedule_runs (
+        id INTEGER PRIMARY KEY,
+        schedule TEXT NOT NULL,
+        job TEXT NOT NULL,
+        project TEXT NOT NULL,
+        due_at TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        caught_up INTEGER NOT NULL,
+        finished_at TEXT,
+        exit_code INTEGER,
+        run_id INTEGER REFERENCES runs (id) ON DELETE SET NULL,
+        error TEXT
+    ) STRICT;
+    CREATE INDEX schedule_runs_by_schedule ON schedule_runs (schedule, project, started_at);
+    CREATE TABLE notifications (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        event TEXT NOT NULL,
+        title TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        error TEXT,
+        schedule_run_id INTEGER REFERENCES schedule_runs (id) ON DELETE SET NULL,
+        run_id INTEGER REFERENCES runs (id) ON DELETE SET NULL
+    ) STRICT;
+    CREATE INDEX notifications_by_time ON notifications (at);",
 ];
 
 /// The history store in one SQLite file.
@@ -485,6 +515,233 @@ impl Store for SqliteStore {
         let id = transaction.last_insert_rowid();
         transaction.commit().map_err(&failed)?;
         Ok(ApprovalId(id))
+    }
+
+    fn record_schedule_run(&mut self, run: &NewScheduleRun) -> Result<ScheduleRunId, StoreError> {
+        self.connection
+            .execute(
+                "INSERT INTO schedule_runs (schedule, job, project, due_at, started_at, caught_up) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    run.schedule,
+                    run.job,
+                    run.project.to_string_lossy(),
+                    format_time(run.due_at),
+                    format_time(run.started_at),
+                    run.caught_up,
+                ],
+            )
+            .map_err(sql_error(&self.path))?;
+        Ok(ScheduleRunId(self.connection.last_insert_rowid()))
+    }
+
+    fn finish_schedule_run(
+        &mut self,
+        id: ScheduleRunId,
+        end: &ScheduleRunEnd,
+    ) -> Result<(), StoreError> {
+        // The job's run may have been pruned meanwhile, or recorded in another store: link it
+        // only when it is here.
+        self.connection
+            .execute(
+                "UPDATE schedule_runs SET finished_at = ?2, exit_code = ?3, \
+                 run_id = (SELECT id FROM runs WHERE id = ?4), error = ?5 WHERE id = ?1",
+                params![
+                    id.0,
+                    format_time(end.finished_at),
+                    end.exit_code,
+                    end.run.map(|run| run.0),
+                    end.error,
+                ],
+            )
+            .map_err(sql_error(&self.path))?;
+        Ok(())
+    }
+
+    fn schedule_runs(
+        &self,
+        schedule: Option<&str>,
+        project: Option<&Path>,
+        limit: Option<usize>,
+    ) -> Result<Vec<ScheduleRunRecord>, StoreError> {
+        let failed = sql_error(&self.path);
+        let limit = limit.map_or(-1, |limit| i64::try_from(limit).unwrap_or(i64::MAX));
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT * FROM schedule_runs WHERE (?1 IS NULL OR schedule = ?1) \
+                 AND (?2 IS NULL OR project = ?2) ORDER BY started_at DESC, id DESC LIMIT ?3",
+            )
+            .map_err(&failed)?;
+        let project = project.map(|project| project.to_string_lossy().into_owned());
+        let mut rows = statement
+            .query(params![schedule, project, limit])
+            .map_err(&failed)?;
+        let mut runs = Vec::new();
+        while let Some(row) = rows.next().map_err(&failed)? {
+            runs.push(self.read_schedule_run(row)?);
+        }
+        Ok(runs)
+    }
+
+    fn record_notification(&mut self, notification: &NewNotification) -> Result<(), StoreError> {
+        self.connection
+            .execute(
+                "INSERT INTO notifications (at, channel, event, title, outcome, attempts, error, \
+                 schedule_run_id, run_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, \
+                 (SELECT id FROM schedule_runs WHERE id = ?8), (SELECT id FROM runs WHERE id = ?9))",
+                params![
+                    format_time(notification.at),
+                    notification.channel,
+                    notification.event,
+                    notification.title,
+                    notification.outcome,
+                    notification.attempts,
+                    notification.error,
+                    notification.schedule_run.map(|run| run.0),
+                    notification.run.map(|run| run.0),
+                ],
+            )
+            .map_err(sql_error(&self.path))?;
+        Ok(())
+    }
+
+    fn notifications(&self, limit: Option<usize>) -> Result<Vec<NotificationRecord>, StoreError> {
+        let failed = sql_error(&self.path);
+        let limit = limit.map_or(-1, |limit| i64::try_from(limit).unwrap_or(i64::MAX));
+        let mut statement = self
+            .connection
+            .prepare("SELECT * FROM notifications ORDER BY at DESC, id DESC LIMIT ?1")
+            .map_err(&failed)?;
+        let mut rows = statement.query([limit]).map_err(&failed)?;
+        let mut notifications = Vec::new();
+        while let Some(row) = rows.next().map_err(&failed)? {
+            let id: i64 = row.get("id").map_err(&failed)?;
+            let at: String = row.get("at").map_err(&failed)?;
+            let at = parse_time(&at).map_err(|message| StoreError::BadValue {
+                path: self.path.clone(),
+                table: "notifications",
+                row: id,
+                message,
+            })?;
+            notifications.push(NotificationRecord {
+                at,
+                channel: row.get("channel").map_err(&failed)?,
+                event: row.get("event").map_err(&failed)?,
+                title: row.get("title").map_err(&failed)?,
+                outcome: row.get("outcome").map_err(&failed)?,
+                attempts: row.get("attempts").map_err(&failed)?,
+                error: row.get("error").map_err(&failed)?,
+                schedule_run: row
+                    .get::<_, Option<i64>>("schedule_run_id")
+                    .map_err(&failed)?
+                    .map(ScheduleRunId),
+                run: row
+                    .get::<_, Option<i64>>("run_id")
+                    .map_err(&failed)?
+                    .map(RunId),
+            });
+        }
+        Ok(notifications)
+    }
+
+    fn prune(&mut self, before: Timestamp) -> Result<Pruned, StoreError> {
+        let failed = sql_error(&self.path);
+        let cutoff = format_time(before);
+        let transaction = self
+            .connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(&failed)?;
+        // What a rollback may still need: unfinished runs (an interrupted update, or one going
+        // on), the snapshots their journals name, the newest snapshot of each project.
+        transaction
+            .execute_batch(&format!(
+                "CREATE TEMP TABLE IF NOT EXISTS kept (id INTEGER PRIMARY KEY);
+                 DELETE FROM temp.kept;
+                 INSERT OR IGNORE INTO temp.kept SELECT id FROM runs WHERE finished_at IS NULL;
+                 INSERT OR IGNORE INTO temp.kept
+                     SELECT json_extract(reports.document, '$.snapshot') FROM reports
+                     JOIN runs ON runs.id = reports.run_id
+                     WHERE runs.finished_at IS NULL AND reports.kind = '{journal}'
+                     AND json_valid(reports.document)
+                     AND json_extract(reports.document, '$.snapshot') IS NOT NULL;
+                 INSERT OR IGNORE INTO temp.kept
+                     SELECT (SELECT newest.id FROM runs AS newest
+                             WHERE newest.kind = 'snapshot' AND newest.project = runs.project
+                             ORDER BY newest.started_at DESC, newest.id DESC LIMIT 1)
+                     FROM runs WHERE kind = 'snapshot' GROUP BY project;",
+                journal = crate::JOURNAL_REPORT
+            ))
+            .map_err(&failed)?;
+        let kept_for_rollback = transaction
+            .query_row(
+                "SELECT count(*) FROM runs WHERE started_at < ?1 AND id IN temp.kept",
+                [&cutoff],
+                |row| row.get::<_, i64>(0),
+            )
+            .map_err(&failed)?;
+        let notifications = transaction
+            .execute("DELETE FROM notifications WHERE at < ?1", [&cutoff])
+            .map_err(&failed)?;
+        let schedule_runs = transaction
+            .execute(
+                "DELETE FROM schedule_runs WHERE started_at < ?1 AND finished_at IS NOT NULL",
+                [&cutoff],
+            )
+            .map_err(&failed)?;
+        let runs = transaction
+            .execute(
+                "DELETE FROM runs WHERE started_at < ?1 AND id NOT IN temp.kept",
+                [&cutoff],
+            )
+            .map_err(&failed)?;
+        transaction
+            .execute_batch("DROP TABLE temp.kept;")
+            .map_err(&failed)?;
+        transaction.commit().map_err(&failed)?;
+        Ok(Pruned {
+            runs,
+            schedule_runs,
+            notifications,
+            kept_for_rollback: usize::try_from(kept_for_rollback).unwrap_or(0),
+        })
+    }
+}
+
+impl SqliteStore {
+    fn read_schedule_run(&self, row: &Row<'_>) -> Result<ScheduleRunRecord, StoreError> {
+        let failed = sql_error(&self.path);
+        let id: i64 = row.get("id").map_err(&failed)?;
+        let bad = |message: String| StoreError::BadValue {
+            path: self.path.clone(),
+            table: "schedule_runs",
+            row: id,
+            message,
+        };
+        let time = |column: &str| -> Result<Option<Timestamp>, StoreError> {
+            let text: Option<String> = row.get(column).map_err(&failed)?;
+            text.as_deref().map(parse_time).transpose().map_err(bad)
+        };
+        let required = |column: &str| -> Result<Timestamp, StoreError> {
+            time(column)?.ok_or_else(|| bad(format!("{column} is empty")))
+        };
+        let project: String = row.get("project").map_err(&failed)?;
+        Ok(ScheduleRunRecord {
+            id: ScheduleRunId(id),
+            schedule: row.get("schedule").map_err(&failed)?,
+            job: row.get("job").map_err(&failed)?,
+            project: PathBuf::from(project),
+            due_at: required("due_at")?,
+            started_at: required("started_at")?,
+            caught_up: row.get("caught_up").map_err(&failed)?,
+            finished_at: time("finished_at")?,
+            exit_code: row.get("exit_code").map_err(&failed)?,
+            run: row
+                .get::<_, Option<i64>>("run_id")
+                .map_err(&failed)?
+                .map(RunId),
+            error: row.get("error").map_err(&failed)?,
+        })
     }
 }
 

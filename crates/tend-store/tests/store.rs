@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use rusqlite::Connection;
 use tend_store::{
-    NewApproval, NewRun, RunFilter, RunId, RunKind, RunStatus, SqliteStore, Store, StoreError,
-    SCHEMA_VERSION,
+    NewApproval, NewNotification, NewRun, NewScheduleRun, RunFilter, RunId, RunKind, RunStatus,
+    ScheduleRunEnd, SqliteStore, Store, StoreError, SCHEMA_VERSION,
 };
 
 fn time(text: &str) -> Timestamp {
@@ -486,4 +486,222 @@ fn a_durable_handle_syncs_every_commit() {
     assert_eq!(setting(&store), 1, "NORMAL by default");
     store.make_durable().unwrap();
     assert_eq!(setting(&store), 2, "FULL once durable");
+}
+
+#[test]
+fn schedule_runs_and_notifications_round_trip() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("history.sqlite3");
+    let mut store = SqliteStore::open(&path).unwrap();
+    let audit = store
+        .record_run(&new_run(RunKind::Audit, "/srv/app", "2026-11-23T06:00:01Z"))
+        .unwrap();
+    let first = store
+        .record_schedule_run(&NewScheduleRun {
+            schedule: "daily-audit".to_string(),
+            job: "audit".to_string(),
+            project: PathBuf::from("/srv/app"),
+            due_at: time("2026-11-23T06:00:00Z"),
+            started_at: time("2026-11-23T06:00:01Z"),
+            caught_up: false,
+        })
+        .unwrap();
+    store
+        .finish_schedule_run(
+            first,
+            &ScheduleRunEnd {
+                finished_at: time("2026-11-23T06:00:03Z"),
+                exit_code: Some(1),
+                run: Some(audit),
+                error: None,
+            },
+        )
+        .unwrap();
+    let second = store
+        .record_schedule_run(&NewScheduleRun {
+            schedule: "weekly-scan".to_string(),
+            job: "scan".to_string(),
+            project: PathBuf::from("/srv/app"),
+            due_at: time("2026-11-23T02:00:00Z"),
+            started_at: time("2026-11-23T07:00:00Z"),
+            caught_up: true,
+        })
+        .unwrap();
+    // A run the job never recorded (another store, say) is not linked.
+    store
+        .finish_schedule_run(
+            second,
+            &ScheduleRunEnd {
+                finished_at: time("2026-11-23T07:00:02Z"),
+                exit_code: None,
+                run: Some(RunId(999)),
+                error: Some("could not start `tend`".to_string()),
+            },
+        )
+        .unwrap();
+
+    let all = store.schedule_runs(None, None, None).unwrap();
+    assert_eq!(
+        all.iter().map(|run| run.id).collect::<Vec<_>>(),
+        vec![second, first]
+    );
+    let audit_runs = store
+        .schedule_runs(Some("daily-audit"), Some(Path::new("/srv/app")), None)
+        .unwrap();
+    assert_eq!(audit_runs.len(), 1);
+    let recorded = &audit_runs[0];
+    assert_eq!(recorded.job, "audit");
+    assert_eq!(recorded.due_at, time("2026-11-23T06:00:00Z"));
+    assert_eq!(recorded.finished_at, Some(time("2026-11-23T06:00:03Z")));
+    assert_eq!(recorded.exit_code, Some(1));
+    assert_eq!(recorded.run, Some(audit));
+    assert!(!recorded.caught_up);
+    let caught_up = &all[0];
+    assert!(caught_up.caught_up);
+    assert_eq!(caught_up.run, None);
+    assert_eq!(caught_up.exit_code, None);
+    assert_eq!(caught_up.error.as_deref(), Some("could not start `tend`"));
+    assert!(store
+        .schedule_runs(Some("daily-audit"), Some(Path::new("/srv/other")), None)
+        .unwrap()
+        .is_empty());
+
+    for (channel, outcome, error) in [
+        ("ops-mail", "delivered", None),
+        (
+            "slack",
+            "failed",
+            Some("503 Service Unavailable after 3 attempts"),
+        ),
+    ] {
+        store
+            .record_notification(&NewNotification {
+                at: time("2026-11-23T06:00:04Z"),
+                channel: channel.to_string(),
+                event: "findings".to_string(),
+                title: "2 new findings".to_string(),
+                outcome: outcome.to_string(),
+                attempts: if error.is_some() { 3 } else { 1 },
+                error: error.map(str::to_string),
+                schedule_run: Some(first),
+                run: Some(audit),
+            })
+            .unwrap();
+    }
+    let notifications = store.notifications(None).unwrap();
+    assert_eq!(notifications.len(), 2);
+    let failed = notifications
+        .iter()
+        .find(|notification| notification.channel == "slack")
+        .unwrap();
+    assert_eq!(failed.outcome, "failed");
+    assert_eq!(failed.attempts, 3);
+    assert_eq!(failed.schedule_run, Some(first));
+    assert_eq!(failed.run, Some(audit));
+}
+
+#[test]
+fn pruning_keeps_what_a_rollback_needs() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("history.sqlite3");
+    let mut store = SqliteStore::open(&path).unwrap();
+    let finished = |store: &mut SqliteStore, kind, project, at: &str| {
+        let id = store.record_run(&new_run(kind, project, at)).unwrap();
+        store
+            .attach_report(id, kind.as_str(), "{\"schema_version\": 1}")
+            .unwrap();
+        store
+            .finish_run(id, time(at), RunStatus::Success, None)
+            .unwrap();
+        id
+    };
+    let old_audit = finished(&mut store, RunKind::Audit, "/a", "2026-01-01T00:00:00Z");
+    let older_snapshot = finished(&mut store, RunKind::Snapshot, "/a", "2026-01-02T00:00:00Z");
+    let newest_snapshot_a = finished(&mut store, RunKind::Snapshot, "/a", "2026-01-03T00:00:00Z");
+    let journal_snapshot_b = finished(&mut store, RunKind::Snapshot, "/b", "2026-01-04T00:00:00Z");
+    let newest_snapshot_b = finished(&mut store, RunKind::Snapshot, "/b", "2026-01-05T00:00:00Z");
+    // An update on /b that never finished, whose journal names the older snapshot.
+    let interrupted = store
+        .record_run(&new_run(RunKind::Update, "/b", "2026-01-04T00:00:01Z"))
+        .unwrap();
+    store
+        .attach_report(
+            interrupted,
+            tend_store::JOURNAL_REPORT,
+            &format!(
+                "{{\"state\": \"applying\", \"snapshot\": {}}}",
+                journal_snapshot_b.0
+            ),
+        )
+        .unwrap();
+    let recent_audit = finished(&mut store, RunKind::Audit, "/a", "2026-11-01T00:00:00Z");
+    let old_schedule_run = store
+        .record_schedule_run(&NewScheduleRun {
+            schedule: "daily-audit".to_string(),
+            job: "audit".to_string(),
+            project: PathBuf::from("/a"),
+            due_at: time("2026-01-01T00:00:00Z"),
+            started_at: time("2026-01-01T00:00:00Z"),
+            caught_up: false,
+        })
+        .unwrap();
+    store
+        .finish_schedule_run(
+            old_schedule_run,
+            &ScheduleRunEnd {
+                finished_at: time("2026-01-01T00:00:01Z"),
+                exit_code: Some(0),
+                run: Some(old_audit),
+                error: None,
+            },
+        )
+        .unwrap();
+    store
+        .record_notification(&NewNotification {
+            at: time("2026-01-01T00:00:02Z"),
+            channel: "slack".to_string(),
+            event: "findings".to_string(),
+            title: "t".to_string(),
+            outcome: "delivered".to_string(),
+            attempts: 1,
+            error: None,
+            schedule_run: Some(old_schedule_run),
+            run: Some(old_audit),
+        })
+        .unwrap();
+
+    let pruned = store.prune(time("2026-08-25T00:00:00Z")).unwrap();
+    assert_eq!(pruned.runs, 2, "{pruned:?}");
+    assert_eq!(pruned.schedule_runs, 1);
+    assert_eq!(pruned.notifications, 1);
+    assert_eq!(pruned.kept_for_rollback, 4);
+
+    let left: Vec<RunId> = store
+        .runs(&RunFilter::default())
+        .unwrap()
+        .into_iter()
+        .map(|run| run.id)
+        .collect();
+    let mut expected = vec![
+        recent_audit,
+        interrupted,
+        newest_snapshot_b,
+        journal_snapshot_b,
+        newest_snapshot_a,
+    ];
+    expected.sort_by_key(|id| std::cmp::Reverse(*id));
+    let mut left_sorted = left.clone();
+    left_sorted.sort_by_key(|id| std::cmp::Reverse(*id));
+    assert_eq!(left_sorted, expected);
+    assert!(!left.contains(&old_audit) && !left.contains(&older_snapshot));
+    // The reports of removed runs went with them.
+    assert!(store.run(old_audit).unwrap().is_none());
+    assert!(store.schedule_runs(None, None, None).unwrap().is_empty());
+    assert!(store.notifications(None).unwrap().is_empty());
+    // Pruning twice removes nothing more.
+    let again = store.prune(time("2026-08-25T00:00:00Z")).unwrap();
+    assert_eq!(
+        (again.runs, again.schedule_runs, again.notifications),
+        (0, 0, 0)
+    );
 }

@@ -6,6 +6,7 @@ mod audit;
 mod check;
 mod db;
 mod download;
+mod gc;
 mod history;
 mod init;
 mod inventory;
@@ -40,6 +41,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::Init(args) => init::run(&args, config),
         Command::History(args) => history::run(&args, cli.store.as_deref()),
         Command::Report(args) => report::run(&args, cli.store.as_deref()),
+        Command::Gc(args) => gc::run(&args, config, cli.store.as_deref()),
         Command::Db { command } => match command {
             DbCommand::Update(args) => db::update(&args, config, cache_dir),
             DbCommand::Status(args) => db::status(&args, config, cache_dir),

@@ -13,6 +13,7 @@
 mod categories;
 mod discover;
 mod error;
+mod notify;
 mod raw;
 mod templates;
 mod update;
@@ -25,6 +26,10 @@ pub use categories::{
 };
 pub use discover::{load, load_file, ConfigFile};
 pub use error::{ConfigError, ConfigProblem};
+pub use notify::{
+    ChannelPolicy, ChannelPolicyKind, EmailPolicy, EmailTls, NotifyPolicy, RetentionPolicy,
+    SchedulePolicy, SecretSource, DEFAULT_KEEP, EVENTS,
+};
 pub use templates::Preset;
 use tend_model::{IgnoreRuleRef, Location, PackageName, VersionSpecifiers};
 pub use update::{
@@ -53,6 +58,12 @@ pub struct Policy {
     pub categories: Categories,
     /// `[update]` and `[gates]`: how updates are tried and applied.
     pub update: UpdatePolicy,
+    /// `[notify]`: the channels tend tells.
+    pub notify: NotifyPolicy,
+    /// `[[schedules]]`; `None` when the policy has no `schedules` (the defaults apply).
+    pub schedules: Option<Vec<SchedulePolicy>>,
+    /// `[retention]`: how long the history is kept.
+    pub retention: RetentionPolicy,
 }
 
 /// `[index]`: the package indexes `tend outdated` asks, above the environment's `PIP_*` and

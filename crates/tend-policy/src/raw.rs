@@ -34,6 +34,12 @@ pub(crate) struct RawConfig {
     update: crate::update::RawUpdate,
     #[serde(default)]
     gates: BTreeMap<Spanned<String>, Spanned<crate::update::RawGate>>,
+    #[serde(default)]
+    notify: crate::notify::RawNotify,
+    // `None` (no `schedules` key): the default schedules; `schedules = []`: none.
+    schedules: Option<Vec<Spanned<crate::notify::RawSchedule>>>,
+    #[serde(default)]
+    retention: crate::notify::RawRetention,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -233,6 +239,14 @@ impl RawConfig {
             source,
             &mut problems,
         );
+        let notify = crate::notify::validate_notify(&self.notify, source, &mut problems);
+        let schedules = crate::notify::validate_schedules(
+            self.schedules.as_ref(),
+            &notify,
+            source,
+            &mut problems,
+        );
+        let retention = crate::notify::validate_retention(&self.retention, source, &mut problems);
 
         if !problems.is_empty() {
             problems.sort_by(|a, b| a.location.cmp(&b.location));
@@ -250,6 +264,9 @@ impl RawConfig {
             index,
             categories,
             update,
+            notify,
+            schedules,
+            retention,
         })
     }
 }

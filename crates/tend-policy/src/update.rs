@@ -166,12 +166,6 @@ fn duration(
     Some(limit)
 }
 
-fn is_gate_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_lowercase())
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-}
-
 pub(crate) fn validate(
     raw: &RawUpdate,
     gates: &BTreeMap<Spanned<String>, Spanned<RawGate>>,
@@ -208,7 +202,7 @@ pub(crate) fn validate(
             ));
             continue;
         }
-        if !is_gate_name(text) {
+        if !crate::notify::is_name(text) {
             problems.push(source.problem(
                 name.span(),
                 format!(

@@ -66,6 +66,22 @@ pub struct Policy {
     pub retention: RetentionPolicy,
 }
 
+impl Policy {
+    /// The schedules to run: the policy's `[[schedules]]`, or the defaults (the seeds'
+    /// rhythm, in the machine's local zone) when it has no `schedules` key.
+    pub fn schedules(&self) -> Vec<tend_schedule::Schedule> {
+        match &self.schedules {
+            Some(schedules) => schedules
+                .iter()
+                .map(|entry| entry.schedule.clone())
+                .collect(),
+            None => {
+                tend_schedule::default_schedules(&tend_schedule::Zone::local(notify::system_zone()))
+            }
+        }
+    }
+}
+
 /// `[index]`: the package indexes `tend outdated` asks, above the environment's `PIP_*` and
 /// `UV_*` variables and `pip.conf` (the order is `tend-index`'s). Values are kept as written:
 /// URLs, or directories relative to the policy file, resolved by `tend-index`.

@@ -176,9 +176,12 @@ impl EmailTls {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SchedulePolicy {
     pub name: String,
-    /// The cron expression as written; `tend-schedule` parses it.
+    /// The schedule, parsed: cron expression, zone, job (with `apply`), channels.
+    pub schedule: tend_schedule::Schedule,
+    /// The cron expression as written.
     pub cron: Located<String>,
-    /// An IANA time zone; `None`: UTC.
+    /// `local`, `UTC` or an IANA zone, as written; `None`: the machine's local zone, as cron
+    /// and systemd read times.
     pub timezone: Option<Located<String>>,
     /// What it runs, as written (`audit`, `update --phase critical`).
     pub job: Located<String>,
@@ -725,8 +728,64 @@ pub(crate) fn validate_schedules(
                 location: Some(check.source.location(zone.span())),
             })
         });
+        let parsed_cron = match tend_schedule::Cron::parse(&cron) {
+            Ok(parsed) => Some(parsed),
+            Err(error) => {
+                // The span inside the expression, moved past the opening quote.
+                let start = schedule.cron.span().start + 1 + error.span.start;
+                check.problem(start..start + 1, error.to_string());
+                None
+            }
+        };
+        let zone = match &timezone {
+            None => Some(tend_schedule::Zone::local(system_zone())),
+            Some(zone) => match tend_schedule::Zone::parse(&zone.value, &system_zone()) {
+                Ok(parsed) => Some(parsed),
+                Err(error) => {
+                    if let Some(value) = &schedule.timezone {
+                        check.problem(value.span(), error.to_string());
+                    }
+                    None
+                }
+            },
+        };
+        let parsed_job = match tend_schedule::Job::parse(&job) {
+            Ok(tend_schedule::Job::Update { phase, .. }) => Some(tend_schedule::Job::Update {
+                phase,
+                apply: schedule.apply,
+            }),
+            Ok(_) if schedule.apply => {
+                check.problem(
+                    schedule.job.span(),
+                    format!(
+                        "`apply = true` is for `update` jobs; `{job}` changes nothing to apply"
+                    ),
+                );
+                None
+            }
+            Ok(parsed) => Some(parsed),
+            Err(error) => {
+                check.problem(schedule.job.span(), error.to_string());
+                None
+            }
+        };
+        let (Some(parsed_cron), Some(zone), Some(parsed_job), Ok(schedule_name)) = (
+            parsed_cron,
+            zone,
+            parsed_job,
+            tend_schedule::ScheduleName::new(name),
+        ) else {
+            continue;
+        };
         schedules.push(SchedulePolicy {
             name: name.to_string(),
+            schedule: tend_schedule::Schedule {
+                name: schedule_name,
+                cron: parsed_cron,
+                timezone: zone,
+                job: parsed_job,
+                notify: notify_names.clone(),
+            },
             cron: Located {
                 value: cron,
                 location: Some(check.source.location(schedule.cron.span())),
@@ -742,6 +801,11 @@ pub(crate) fn validate_schedules(
         });
     }
     Some(schedules)
+}
+
+/// The machine's zone, for schedules without `timezone` and for `timezone = "local"`.
+pub fn system_zone() -> jiff::tz::TimeZone {
+    jiff::tz::TimeZone::try_system().unwrap_or(jiff::tz::TimeZone::UTC)
 }
 
 pub(crate) fn validate_retention(

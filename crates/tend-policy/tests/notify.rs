@@ -142,6 +142,26 @@ fn reads_every_key_of_notify_schedules_and_retention() {
     assert!(update.timezone.is_none());
     assert!(update.notify.is_empty());
     assert!(update.apply);
+    assert_eq!(
+        update.schedule.job,
+        tend_schedule::Job::Update {
+            phase: Some("critical".to_string()),
+            apply: true
+        }
+    );
+    assert_eq!(audit.schedule.timezone.iana_name(), Some("Europe/Zurich"));
+    assert_eq!(audit.schedule.notify, ["sec-slack", "ops-mail"]);
+    // Without `timezone`, the machine's zone, as cron and systemd read times.
+    assert!(matches!(
+        update.schedule.timezone,
+        tend_schedule::Zone::Local(_)
+    ));
+    let names: Vec<String> = policy
+        .schedules()
+        .iter()
+        .map(|schedule| schedule.name.as_str().to_string())
+        .collect();
+    assert_eq!(names, ["daily-audit", "monthly-update"]);
 
     assert_eq!(
         policy.retention.keep,
@@ -156,6 +176,22 @@ fn without_the_tables_the_defaults_apply() {
     assert_eq!(policy.notify.report_url, None);
     // No `schedules` key: the default schedules, which tend-schedule provides.
     assert_eq!(policy.schedules, None);
+    let defaults: Vec<String> = policy
+        .schedules()
+        .iter()
+        .map(|schedule| format!("{} {}", schedule.name.as_str(), schedule.cron))
+        .collect();
+    assert_eq!(
+        defaults,
+        [
+            "database-sync 30 5 * * *",
+            "daily-audit 0 6 * * *",
+            "weekly-security-check 0 2 * * MON",
+            "monthly-update 0 3 * * SUN#1",
+            "weekly-cleanup 0 23 * * SAT"
+        ]
+    );
+    assert!(load("schedules = []\n").unwrap().schedules().is_empty());
     assert_eq!(policy.retention.keep, DEFAULT_KEEP);
     // An empty list turns every schedule off.
     assert_eq!(
@@ -239,6 +275,18 @@ notify = ["slak"]
 name = "daily"
 cron = "0 6 * * *"
 job = "audit"
+
+[[schedules]]
+name = "nightly"
+cron = "0 25 * * *"
+timezone = "Mars/Olympus"
+job = "audit"
+apply = true
+
+[[schedules]]
+name = "weekly"
+cron = "@weekly"
+job = "deploy"
 
 [retention]
 keep = "0d"

@@ -25,7 +25,7 @@ use tend_model::{Hash, PackageName};
 
 pub use pyproject::rewrite_pyproject;
 pub use requirements::rewrite_requirements;
-pub use write::{replace_file, temporary_path};
+pub use write::{replace_file, temporary_path, write_file};
 
 /// One package's new pin.
 #[derive(Debug, Clone, PartialEq, Eq)]

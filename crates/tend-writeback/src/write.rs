@@ -19,9 +19,29 @@ pub fn temporary_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.tend-new"))
 }
 
-/// Replaces `path` with `text` atomically, keeping its permissions.
+/// Replaces `path` with `text` atomically, keeping its permissions. A missing `path` is an
+/// error: the requirement files it rewrites were just read.
 pub fn replace_file(path: &Path, text: &str) -> std::io::Result<()> {
     let permissions = fs_err::metadata(path)?.permissions();
+    write(path, text, Some(permissions))
+}
+
+/// Writes `path` atomically, creating it (with the default permissions) or replacing it
+/// (keeping its permissions): for files tend generates, such as exported unit files.
+pub fn write_file(path: &Path, text: &str) -> std::io::Result<()> {
+    let permissions = match fs_err::metadata(path) {
+        Ok(metadata) => Some(metadata.permissions()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
+        Err(error) => return Err(error),
+    };
+    write(path, text, permissions)
+}
+
+fn write(
+    path: &Path,
+    text: &str,
+    permissions: Option<std::fs::Permissions>,
+) -> std::io::Result<()> {
     let temporary = temporary_path(path);
     // A leftover of a killed run is stale by definition: this write supersedes it.
     let result = (|| {
@@ -29,7 +49,9 @@ pub fn replace_file(path: &Path, text: &str) -> std::io::Result<()> {
         file.write_all(text.as_bytes())?;
         file.sync_all()?;
         drop(file);
-        fs_err::set_permissions(&temporary, permissions)?;
+        if let Some(permissions) = permissions {
+            fs_err::set_permissions(&temporary, permissions)?;
+        }
         fs_err::rename(&temporary, path)
     })();
     if let Err(error) = result {

@@ -294,4 +294,11 @@ fn a_replaced_file_keeps_its_permissions_and_leaves_no_temporary() {
     assert!(!leftover.exists());
     // A file that does not exist is an error, not a new file.
     assert!(tend_writeback::replace_file(&directory.path().join("missing.txt"), "x").is_err());
+    // write_file creates what replace_file refuses to, and replaces like it.
+    let created = directory.path().join("created.txt");
+    tend_writeback::write_file(&created, "one\n").unwrap();
+    assert_eq!(fs_err::read_to_string(&created).unwrap(), "one\n");
+    tend_writeback::write_file(&created, "two\n").unwrap();
+    assert_eq!(fs_err::read_to_string(&created).unwrap(), "two\n");
+    assert!(!tend_writeback::temporary_path(&created).exists());
 }

@@ -64,6 +64,22 @@ pub enum Command {
     /// Print a recorded run's output again, exactly as it was produced, in any format the run
     /// kept (the newest run by default).
     Report(ReportArgs),
+    /// Send a test message to every notification channel of the policy and say which worked.
+    Notify {
+        #[command(subcommand)]
+        command: NotifyCommand,
+    },
+    /// Run one of the policy's schedules now (`tend schedule run NAME`), or write the schedules
+    /// out for cron, systemd, GitHub Actions or Dependabot (`tend schedule export`).
+    Schedule {
+        #[command(subcommand)]
+        command: ScheduleCommand,
+    },
+    /// Run the policy's schedules (or the defaults) as they fall due, catching up once on
+    /// what was missed while it was down; SIGTERM stops it after the running job.
+    Daemon(DaemonArgs),
+    /// Show each schedule's last run, its outcome, its next run and whether it is late.
+    Status(StatusArgs),
     /// Remove runs, schedule runs and notifications older than the retention (`[retention]
     /// keep`, default 90 days) from the history store; never what a rollback may still need.
     Gc(GcArgs),
@@ -72,6 +88,113 @@ pub enum Command {
         #[command(subcommand)]
         command: DbCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NotifyCommand {
+    /// Send a test message to every channel in `[notify.channels]`; exit 1 when one failed.
+    Test(NotifyTestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NotifyTestArgs {
+    /// The project whose policy names the channels [default: the current directory].
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+
+    /// Print the deliveries as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScheduleCommand {
+    /// Run one schedule's job now, record it and send its notifications (what crontab lines
+    /// and systemd units from `tend schedule export` run).
+    Run(ScheduleRunArgs),
+    /// Write the schedules as crontab lines, systemd units, a GitHub Actions workflow or a
+    /// Dependabot config.
+    Export(ScheduleExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScheduleRunArgs {
+    /// The schedule's name (`tend status` lists them).
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// The project directory [default: the current directory].
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ScheduleExportArgs {
+    /// What to write.
+    #[arg(long, value_enum)]
+    pub format: ScheduleExportFormat,
+
+    /// The project directory [default: the current directory].
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+
+    /// The tend binary the crontab lines and units run [default: this one].
+    #[arg(long, value_name = "PATH")]
+    pub tend: Option<PathBuf>,
+
+    /// Write the files into this directory instead of printing them.
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+
+    /// GitHub Actions: the shell command that installs tend on the runner.
+    #[arg(
+        long,
+        value_name = "COMMAND",
+        default_value = "cargo install --locked tend"
+    )]
+    pub install_command: String,
+
+    /// Dependabot: the project's directory inside the repository.
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    pub directory: String,
+}
+
+/// What `tend schedule export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScheduleExportFormat {
+    Crontab,
+    Systemd,
+    GithubActions,
+    Dependabot,
+}
+
+#[derive(Debug, Args)]
+pub struct DaemonArgs {
+    /// The project directory [default: the current directory].
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+
+    /// Look once: run what is due (and what was missed), then exit.
+    #[arg(long)]
+    pub once: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The project directory [default: the current directory].
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = StatusFormat::Table)]
+    pub format: StatusFormat,
+}
+
+/// What `tend status` prints in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusFormat {
+    Table,
+    Json,
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,8 @@ mod gc;
 mod history;
 mod init;
 mod inventory;
+mod jobs;
+mod notify;
 mod online;
 mod outdated;
 mod plan;
@@ -18,6 +20,7 @@ mod report;
 mod resolve;
 mod rollback;
 mod scan;
+mod schedule;
 mod update;
 
 use anyhow::Result;
@@ -42,6 +45,12 @@ pub fn run(cli: Cli) -> Result<ExitStatus> {
         Command::History(args) => history::run(&args, cli.store.as_deref()),
         Command::Report(args) => report::run(&args, cli.store.as_deref()),
         Command::Gc(args) => gc::run(&args, config, cli.store.as_deref()),
+        Command::Notify { command } => notify::run(&command, config, cli.store.as_deref()),
+        Command::Schedule { command } => {
+            schedule::run(&command, config, cache_dir, cli.store.as_deref())
+        }
+        Command::Daemon(args) => schedule::daemon(&args, config, cache_dir, cli.store.as_deref()),
+        Command::Status(args) => schedule::status(&args, config, cli.store.as_deref()),
         Command::Db { command } => match command {
             DbCommand::Update(args) => db::update(&args, config, cache_dir),
             DbCommand::Status(args) => db::status(&args, config, cache_dir),

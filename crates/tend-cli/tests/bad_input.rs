@@ -216,3 +216,78 @@ fn output_file_is_written_when_the_command_succeeds() {
     assert_eq!(json["findings"][0]["code"], "unpinned");
     assert_eq!(json["findings"][0]["package"], "alpha");
 }
+
+/// `tend <args> --store S` in a project with an empty venv and a one-category policy.
+fn update_command(context: &TestContext, args: &[&str]) -> (i32, String) {
+    let mut command = tend(context, args);
+    command
+        .arg("--store")
+        .arg(context.root().join("history.sqlite3"))
+        .arg("--cache-dir")
+        .arg(context.root().join("cache"));
+    let output = command.output().unwrap();
+    (
+        output.status.code().unwrap(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn update_project() -> TestContext {
+    let mut context = TestContext::new();
+    context.create_venv();
+    write(
+        &context.project().join("tend.toml"),
+        "[[categories]]\nname = \"critical\"\npackages = [\"flask\"]\nsla = \"24h\"\n",
+    );
+    write(
+        &context.project().join("requirements.txt"),
+        "flask==2.0.0\n",
+    );
+    context
+}
+
+#[test]
+fn rollback_without_a_snapshot_is_exit_2_and_changes_nothing() {
+    let context = update_project();
+    let before = fs_err::read_to_string(context.project().join("requirements.txt")).unwrap();
+    let project = context.project().to_str().unwrap().to_string();
+    let (code, stderr) = update_command(&context, &["rollback", "--project", &project]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("has no snapshot of this project"),
+        "{stderr}"
+    );
+    assert_eq!(
+        fs_err::read_to_string(context.project().join("requirements.txt")).unwrap(),
+        before
+    );
+}
+
+#[test]
+fn update_of_an_unknown_phase_is_exit_2_naming_the_categories() {
+    let context = update_project();
+    let project = context.project().to_str().unwrap().to_string();
+    let (code, stderr) = update_command(
+        &context,
+        &[
+            "update",
+            "--phase",
+            "critcal",
+            "--offline",
+            "--project",
+            &project,
+        ],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("`critcal` is not a category of the policy (expected one of critical, "),
+        "{stderr}"
+    );
+    // Refused before anything was snapshot or changed.
+    assert_eq!(
+        fs_err::read_to_string(context.project().join("requirements.txt")).unwrap(),
+        "flask==2.0.0\n"
+    );
+    let (code, stderr) = update_command(&context, &["rollback", "--project", &project]);
+    assert_eq!(code, 2, "no snapshot was taken: {stderr}");
+}

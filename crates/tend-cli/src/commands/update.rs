@@ -700,13 +700,16 @@ fn select(
         ));
     }
     if let Some(phase) = &args.phase {
-        let known = categories
+        let names: Vec<&str> = categories
             .iter()
             .chain(std::iter::once(categories.fallback()))
-            .any(|category| &category.name == phase);
-        if !known {
+            .map(|category| category.name.as_str())
+            .collect();
+        if !names.contains(&phase.as_str()) {
             anyhow::bail!(UsageError(format!(
-                "`{phase}` is not a category of the policy; `tend plan` shows the phases"
+                "`{phase}` is not a category of the policy (expected one of {}); `tend plan` \
+                 shows the phases",
+                names.join(", ")
             )));
         }
     }

@@ -301,6 +301,21 @@ fn the_daemon_catches_up_a_missed_run_once_and_status_tells() {
         1,
     );
     assert_eq!(status["schedules"][0]["late_since"], "2026-11-23T12:00:00Z");
+    // `tend scan` says so too, on standard error.
+    let scan = command(
+        &context,
+        &config,
+        &server,
+        Some("2026-11-23T12:30:00Z"),
+        &["scan", project_arg],
+    )
+    .output()
+    .unwrap();
+    let warned = String::from_utf8_lossy(&scan.stderr);
+    assert!(
+        warned.contains("warning: schedule `hourly-audit` did not run at 2026-11-23 12:00 UTC"),
+        "{warned}"
+    );
     let daemon = command(
         &context,
         &config,

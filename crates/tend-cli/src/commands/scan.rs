@@ -21,6 +21,7 @@ pub fn run(
     let now = crate::settings::now()?;
     let inventory = tend_inventory::load(&settings.inventory)?;
     super::update::warn_if_interrupted(store, &inventory);
+    super::schedule::warn_if_late(store, &settings.project, &settings.policy);
     let options = settings.check_options(&args.selection, &inventory);
     let report = tend_check::check(&inventory, &options);
     let summary = ScanSummary::new(&inventory, &report.findings);

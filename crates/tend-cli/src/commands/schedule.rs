@@ -460,3 +460,40 @@ pub fn status(
         ExitStatus::Success
     })
 }
+
+/// Warns on standard error about each schedule of the project that has missed a slot (a run
+/// is recorded, and a later slot passed more than a minute ago without one): the cron health
+/// check of `tend scan`. Schedules that never ran are not late (nothing runs them yet).
+/// Problems reading the store are not the caller's.
+pub fn warn_if_late(store_flag: Option<&Path>, project: &Path, policy: &tend_policy::Policy) {
+    let Ok(store_path) = crate::settings::store_path(store_flag) else {
+        return;
+    };
+    if !store_path.exists() {
+        return;
+    }
+    let (Ok(store), Ok(now)) = (SqliteStore::open(&store_path), crate::settings::now()) else {
+        return;
+    };
+    let project = std::path::absolute(project).unwrap_or_else(|_| project.to_path_buf());
+    for schedule in policy.schedules() {
+        let Ok(runs) = store.schedule_runs(Some(schedule.name.as_str()), Some(&project), Some(1))
+        else {
+            return;
+        };
+        let Some(last) = runs.into_iter().next() else {
+            continue;
+        };
+        if let Some(due) = tend_schedule::missed(&schedule, Some(last.due_at), now)
+            .filter(|due| now.duration_since(*due).unsigned_abs() > GRACE)
+        {
+            eprintln!(
+                "warning: schedule `{}` did not run at {} (last run {}); is `tend daemon` \
+                 running? `tend status` shows every schedule",
+                schedule.name.as_str(),
+                due.strftime("%Y-%m-%d %H:%M UTC"),
+                last.started_at.strftime("%Y-%m-%d %H:%M UTC")
+            );
+        }
+    }
+}

@@ -29,10 +29,7 @@ impl ProjectSettings {
                 project.display()
             )));
         }
-        let policy = match config {
-            Some(file) => tend_policy::load_file(file)?,
-            None => tend_policy::load(&project)?,
-        };
+        let policy = policy(&project, config)?;
 
         // Command line first, then the policy, then what the shell has activated, then the
         // project's own `.venv` / `venv`.
@@ -202,6 +199,15 @@ fn check_kind(kind: CheckKindArg) -> CheckKind {
 /// The directory for downloaded and derived data (the advisory database and its indexes, HTTP
 /// caches): `--cache-dir`, else `$TEND_CACHE_DIR`, else `$XDG_CACHE_HOME/tend`, else
 /// `~/.cache/tend`. Relative XDG values are ignored, as the XDG specification says.
+/// The policy of `project`: the file `--config` names, else the project's `tend.toml` or
+/// `[tool.tend]` (the defaults when it has neither).
+pub fn policy(project: &Path, config: Option<&Path>) -> Result<Policy> {
+    Ok(match config {
+        Some(file) => tend_policy::load_file(file)?,
+        None => tend_policy::load(project)?,
+    })
+}
+
 pub fn cache_dir(flag: Option<&Path>) -> Result<PathBuf> {
     if let Some(dir) = flag {
         return Ok(dir.to_path_buf());

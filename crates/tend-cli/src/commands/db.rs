@@ -18,10 +18,7 @@ const SHOWN_PROBLEMS: usize = 10;
 pub const DEFAULT_SOURCE: &str = "https://osv-vulnerabilities.storage.googleapis.com/PyPI/all.zip";
 
 fn policy(config: Option<&Path>) -> Result<Policy> {
-    Ok(match config {
-        Some(file) => tend_policy::load_file(file)?,
-        None => tend_policy::load(Path::new("."))?,
-    })
+    crate::settings::policy(Path::new("."), config)
 }
 
 pub fn update(

@@ -23,11 +23,7 @@ pub fn run(args: &GcArgs, config: Option<&Path>, store_flag: Option<&Path>) -> R
             .project
             .clone()
             .unwrap_or_else(|| std::path::PathBuf::from("."));
-        let policy = match config {
-            Some(file) => tend_policy::load_file(file)?,
-            None => tend_policy::load(&project)?,
-        };
-        policy.retention.keep
+        crate::settings::policy(&project, config)?.retention.keep
     };
     if keep.is_zero() {
         anyhow::bail!(UsageError(

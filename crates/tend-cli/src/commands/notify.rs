@@ -39,10 +39,7 @@ fn test(
         .project
         .clone()
         .unwrap_or_else(|| std::path::PathBuf::from("."));
-    let policy = match config {
-        Some(file) => tend_policy::load_file(file)?,
-        None => tend_policy::load(&project)?,
-    };
+    let policy = crate::settings::policy(&project, config)?;
     if policy.notify.channels.is_empty() {
         anyhow::bail!(UsageError(
             "the policy has no notification channels; add a [notify.channels.NAME] table \

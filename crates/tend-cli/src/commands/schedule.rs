@@ -62,10 +62,7 @@ fn load(project: Option<&Path>, config: Option<&Path>) -> Result<Loaded> {
         )));
     }
     let project = std::path::absolute(&project).unwrap_or(project);
-    let policy = match config {
-        Some(file) => tend_policy::load_file(file)?,
-        None => tend_policy::load(&project)?,
-    };
+    let policy = crate::settings::policy(&project, config)?;
     let schedules = policy.schedules();
     Ok(Loaded {
         project,

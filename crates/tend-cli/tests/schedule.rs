@@ -380,18 +380,41 @@ fn the_daemon_catches_up_a_missed_run_once_and_status_tells() {
 }
 
 #[test]
-fn the_daemon_runs_on_time_refuses_a_second_one_and_stops_on_sigterm() {
+fn the_daemon_runs_on_time_refuses_a_second_one_and_lets_the_job_finish_on_sigterm() {
     let context = TestContext::new();
-    let server = receiver();
-    // Every minute, a job that needs no network: the clean-up.
-    let config = policy(
-        &context,
-        &server,
-        None,
-        "\n[[schedules]]\nname = \"every-minute\"\ncron = \"* * * * *\"\ntimezone = \"UTC\"\njob = \"gc\"\n",
+    // Every minute, `tend outdated` against an index that takes four seconds to answer: the
+    // job is still running when SIGTERM comes.
+    let page = serde_json::json!({
+        "meta": {"api-version": "1.1"},
+        "name": "alpha",
+        "files": [{
+            "filename": "alpha-1.1.0-py3-none-any.whl",
+            "url": "../../files/alpha-1.1.0-py3-none-any.whl",
+            "hashes": {"sha256": "0".repeat(64)},
+            "upload-time": "2026-01-01T00:00:00Z",
+        }],
+    });
+    let server = TestServer::start(
+        Routes::new().route(
+            "/simple/alpha/",
+            Sequence::new([Response::json(&page)
+                .header("content-type", "application/vnd.pypi.simple.v1+json")
+                .delayed(Duration::from_secs(4))]),
+        ),
     );
+    let config = context.root().join("policy.toml");
+    fs_err::write(
+        &config,
+        format!(
+            "[index]\nurl = \"{}\"\n\n[[schedules]]\nname = \"every-minute\"\ncron = \"* * * * *\"\n\
+             timezone = \"UTC\"\njob = \"outdated\"\n",
+            server.url_for("/simple/")
+        ),
+    )
+    .unwrap();
     let project = context.root().join("project");
     fs_err::create_dir_all(&project).unwrap();
+    fs_err::write(project.join("requirements.txt"), "alpha==1.0.0\n").unwrap();
     let project_arg = project.to_str().unwrap();
     let daemon = command(
         &context,
@@ -426,22 +449,22 @@ fn the_daemon_runs_on_time_refuses_a_second_one_and_stops_on_sigterm() {
     assert_eq!(second.status.code(), Some(2), "{refused}");
     assert!(refused.contains(&holder), "{refused}");
 
-    // The next minute's slot runs on time (at most about a minute away).
+    // The next minute's slot starts on time (at most about a minute away)...
     let deadline = Instant::now() + Duration::from_secs(90);
-    let runs = loop {
+    let started = loop {
         let runs = store(&context)
             .schedule_runs(Some("every-minute"), None, None)
             .unwrap();
-        if runs.iter().any(|run| run.finished_at.is_some()) || Instant::now() > deadline {
+        if !runs.is_empty() || Instant::now() > deadline {
             break runs;
         }
-        std::thread::sleep(Duration::from_millis(500));
+        std::thread::sleep(Duration::from_millis(200));
     };
-    assert_eq!(runs.len(), 1, "{runs:?}");
-    assert_eq!(runs[0].exit_code, Some(0));
-    assert!(!runs[0].caught_up);
-    assert_eq!(runs[0].due_at.as_second() % 60, 0);
-
+    assert_eq!(started.len(), 1, "{started:?}");
+    assert!(!started[0].caught_up);
+    assert_eq!(started[0].due_at.as_second() % 60, 0);
+    // ...and is still waiting for the index when SIGTERM comes.
+    assert!(started[0].finished_at.is_none(), "{started:?}");
     let killed = Command::new("kill")
         .args(["-TERM", &daemon.id().to_string()])
         .status()
@@ -450,7 +473,17 @@ fn the_daemon_runs_on_time_refuses_a_second_one_and_stops_on_sigterm() {
     let output = daemon.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("tend daemon: stopped"), "{stderr}");
+    // The job ran to its end before the daemon stopped: recorded with the job's exit code.
+    let finished = store(&context)
+        .schedule_runs(Some("every-minute"), None, None)
+        .unwrap();
+    assert_eq!(finished.len(), 1);
+    assert!(finished[0].finished_at.is_some(), "{finished:?}\n{stderr}");
+    assert_eq!(finished[0].exit_code, Some(0), "{finished:?}\n{stderr}");
+    assert!(finished[0].run.is_some(), "the job's own run is linked");
+    let job_line = stderr.find("tend daemon: every-minute exited 0").unwrap();
+    let stopped = stderr.find("tend daemon: stopped").unwrap();
+    assert!(job_line < stopped, "{stderr}");
     // Stopped: the lock is free again.
     let after = command(
         &context,

@@ -581,3 +581,235 @@ fn send(
         .collect();
     super::notify::deliver_and_record(store, &channels, message, schedule_run, run)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn context(policy: &Policy) -> JobContext<'_> {
+        JobContext {
+            tend: PathBuf::from("tend"),
+            project: PathBuf::from("/srv/app"),
+            store: PathBuf::from("history.sqlite3"),
+            config: None,
+            cache_dir: None,
+            policy,
+        }
+    }
+
+    fn summary(messages: &[Message]) -> Vec<(EventKind, String, Vec<String>)> {
+        messages
+            .iter()
+            .map(|message| (message.event, message.title.clone(), message.lines.clone()))
+            .collect()
+    }
+
+    fn update() -> Job {
+        Job::Update {
+            phase: None,
+            apply: true,
+        }
+    }
+
+    #[test]
+    fn an_update_tells_what_it_kept_and_held_back_with_a_link() {
+        let mut policy = Policy::default();
+        policy.notify.report_url = Some("https://reports.example/tend/{run}".to_string());
+        let context = context(&policy);
+        let report = json!({
+            "kind": "update",
+            "kept": [{"name": "flask", "from": "2.2.3", "to": "2.3.3", "gates": ["tests"]}],
+            "held_back": [{
+                "update": {"name": "sqlalchemy", "from": "1.4.0", "to": "2.0.1"},
+                "reason": "gate `tests` failed\nTraceback ..."
+            }],
+            "apply": {"outcome": "applied", "steps": []}
+        });
+        let messages = events(
+            &context,
+            &update(),
+            Some(1),
+            None,
+            Some(&report),
+            None,
+            Some(RunId(7)),
+        );
+        assert_eq!(
+            summary(&messages),
+            [
+                (
+                    EventKind::UpdateSucceeded,
+                    "1 package updated".to_string(),
+                    vec!["flask 2.2.3 -> 2.3.3".to_string()]
+                ),
+                (
+                    EventKind::UpdateHeldBack,
+                    "1 update held back".to_string(),
+                    vec!["sqlalchemy 1.4.0 -> 2.0.1: gate `tests` failed".to_string()]
+                ),
+            ]
+        );
+        for message in &messages {
+            assert_eq!(
+                message.link.as_deref(),
+                Some("https://reports.example/tend/7")
+            );
+            assert_eq!(message.run.as_deref(), Some("7"));
+        }
+    }
+
+    #[test]
+    fn a_failed_or_rolled_back_update_says_so_and_nothing_else() {
+        let policy = Policy::default();
+        let context = context(&policy);
+        let rolled_back = json!({
+            "kept": [{"name": "flask", "from": "2.2.3", "to": "2.3.3"}],
+            "held_back": [],
+            "apply": {"outcome": "rolled-back", "failure": "the health URL answered 503"}
+        });
+        let messages = events(
+            &context,
+            &update(),
+            Some(1),
+            None,
+            Some(&rolled_back),
+            None,
+            None,
+        );
+        assert_eq!(
+            summary(&messages),
+            [(
+                EventKind::Rollback,
+                "the update was rolled back to its snapshot".to_string(),
+                vec!["the health URL answered 503".to_string()]
+            )]
+        );
+        let messages = events(
+            &context,
+            &update(),
+            Some(2),
+            Some("error: another update of this environment is running"),
+            None,
+            None,
+            None,
+        );
+        assert_eq!(
+            summary(&messages),
+            [(
+                EventKind::UpdateFailed,
+                "the update failed".to_string(),
+                vec!["error: another update of this environment is running".to_string()]
+            )]
+        );
+        // A job killed by a signal has no exit code: failed too.
+        let killed = events(&context, &update(), None, None, None, None, None);
+        assert_eq!(killed[0].event, EventKind::UpdateFailed);
+    }
+
+    #[test]
+    fn a_plan_tells_what_is_overdue_and_that_it_waits_for_approval() {
+        let mut policy = Policy::default();
+        policy.update.require_approval = true;
+        let context = context(&policy);
+        let plan = json!({
+            "kind": "plan",
+            "summary": {
+                "items": 3,
+                "overdue": 1,
+                "most_overdue": [{
+                    "name": "werkzeug", "from": "2.2.3", "to": "3.0.6",
+                    "category": "critical", "due": "2026-11-01T00:00:00Z",
+                    "overdue_by_seconds": 1_900_800
+                }]
+            }
+        });
+        let messages = events(
+            &context,
+            &Job::Plan,
+            Some(1),
+            None,
+            Some(&plan),
+            None,
+            Some(RunId(12)),
+        );
+        assert_eq!(
+            summary(&messages),
+            [
+                (
+                    EventKind::Overdue,
+                    "1 planned update past its deadline".to_string(),
+                    vec![
+                        "werkzeug 2.2.3 -> 3.0.6 (critical): 22 days overdue".to_string(),
+                        "see `tend plan` for the commands".to_string()
+                    ]
+                ),
+                (
+                    EventKind::ApprovalNeeded,
+                    "a plan of 3 updates waits for approval".to_string(),
+                    vec!["approve it with `tend approve 12`".to_string()]
+                ),
+            ]
+        );
+        // Without require-approval, no approval message; nothing overdue, no overdue message.
+        let quiet = json!({"summary": {"items": 3, "overdue": 0}});
+        let policy = Policy::default();
+        let context = super::tests::context(&policy);
+        assert!(events(
+            &context,
+            &Job::Plan,
+            Some(0),
+            None,
+            Some(&quiet),
+            None,
+            None
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn only_findings_the_previous_audit_did_not_have_are_told() {
+        let policy = Policy::default();
+        let context = context(&policy);
+        let finding = |id: &str, rating: &str| json!({"id": id, "severity": {"rating": rating}});
+        let audit = |findings: Vec<serde_json::Value>| {
+            json!({"kind": "audit", "vulnerable": [
+                {"target": {"name": "flask", "version": "2.2.3"}, "findings": findings}
+            ]})
+        };
+        let before = audit(vec![finding("GHSA-old", "medium")]);
+        let now = audit(vec![
+            finding("GHSA-old", "medium"),
+            finding("GHSA-new", "high"),
+        ]);
+        let messages = events(
+            &context,
+            &Job::Audit,
+            Some(1),
+            None,
+            Some(&now),
+            Some(&before),
+            None,
+        );
+        assert_eq!(
+            summary(&messages),
+            [(
+                EventKind::Findings,
+                "1 new vulnerability (highest: high)".to_string(),
+                vec!["flask 2.2.3: GHSA-new (high)".to_string()]
+            )]
+        );
+        assert_eq!(messages[0].severity, Some(tend_model::SeverityRating::High));
+        // The same findings again: nothing to tell.
+        assert!(events(
+            &context,
+            &Job::Audit,
+            Some(1),
+            None,
+            Some(&now),
+            Some(&now),
+            None
+        )
+        .is_empty());
+    }
+}

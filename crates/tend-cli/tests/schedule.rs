@@ -484,7 +484,8 @@ fn the_daemon_runs_on_time_refuses_a_second_one_and_lets_the_job_finish_on_sigte
     let job_line = stderr.find("tend daemon: every-minute exited 0").unwrap();
     let stopped = stderr.find("tend daemon: stopped").unwrap();
     assert!(job_line < stopped, "{stderr}");
-    // Stopped: the lock is free again.
+    // Stopped: the lock is free again, and a restarted daemon does not run the slot that
+    // already ran (it runs a slot only once, whenever it was started).
     let after = command(
         &context,
         &config,
@@ -500,6 +501,16 @@ fn the_daemon_runs_on_time_refuses_a_second_one_and_lets_the_job_finish_on_sigte
         "{}",
         String::from_utf8_lossy(&after.stderr)
     );
+    let slots: Vec<_> = store(&context)
+        .schedule_runs(Some("every-minute"), None, None)
+        .unwrap()
+        .into_iter()
+        .map(|run| run.due_at)
+        .collect();
+    let mut unique = slots.clone();
+    unique.dedup();
+    assert_eq!(unique, slots, "a slot ran twice");
+    assert!(slots.contains(&finished[0].due_at));
 }
 
 #[test]

@@ -522,8 +522,9 @@ fn cached_response(target: &Target, entry: Entry, now: Timestamp) -> Response {
 }
 
 /// rustls with the ring provider and the platform's trust store (system certificates on
-/// Linux) plus the CAs of `ca_file`, offering HTTP/2 then HTTP/1.1.
-fn tls_config(ca_file: Option<&Path>) -> Result<rustls::ClientConfig, HttpError> {
+/// Linux) plus the CAs of `ca_file`, offering HTTP/2 then HTTP/1.1. Public so that every HTTP
+/// client of tend (the notifications' too) trusts the same certificates the same way.
+pub fn tls_config(ca_file: Option<&Path>) -> Result<rustls::ClientConfig, HttpError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let extra_roots = match ca_file {
         Some(path) => load_certificates(path)?,

@@ -42,7 +42,7 @@ mod options;
 mod redact;
 mod response;
 
-pub use client::HttpClient;
+pub use client::{tls_config, HttpClient};
 pub use error::HttpError;
 pub use options::{CacheMode, ClientOptions, Clock};
 pub use redact::RedactedUrl;

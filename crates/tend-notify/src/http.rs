@@ -7,7 +7,6 @@
 //! neither its cache nor its in-flight bound.
 
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
@@ -144,44 +143,19 @@ fn client(options: &DeliveryOptions) -> Result<reqwest::Client, String> {
         .map_err(|error| format!("cannot build the HTTP client: {}", describe(error)))
 }
 
-/// rustls with the ring provider and the platform's trust store plus the CAs of `ca_file`.
+/// tend-http's TLS setup (ring, the platform's trust store plus `ca_file`'s CAs), with its
+/// error as the text a delivery failure carries.
 fn tls_config(ca_file: Option<&Path>) -> Result<rustls::ClientConfig, String> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let extra_roots = match ca_file {
-        Some(path) => load_certificates(path)?,
-        None => Vec::new(),
-    };
-    let verifier =
-        rustls_platform_verifier::Verifier::new_with_extra_roots(extra_roots, provider.clone())
-            .map_err(|error| format!("cannot set up TLS: {error}"))?;
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|error| format!("cannot set up TLS: {error}"))?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    Ok(config)
-}
-
-/// The certificates of a PEM file; an error names the file.
-fn load_certificates(
-    path: &Path,
-) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, String> {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::CertificateDer;
-
-    let pem = fs_err::read(path).map_err(|error| error.to_string())?;
-    let certificates = CertificateDer::pem_slice_iter(&pem)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|error| format!("{}: not a PEM certificate file: {error}", path.display()))?;
-    if certificates.is_empty() {
-        return Err(format!(
-            "{}: no PEM certificate in the file",
-            path.display()
-        ));
-    }
-    Ok(certificates)
+    tend_http::tls_config(ca_file).map_err(|error| {
+        let mut text = error.to_string();
+        let mut source = std::error::Error::source(&error);
+        while let Some(cause) = source {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        text
+    })
 }
 
 /// The error and its causes on one line, without the URL reqwest would quote.

@@ -86,10 +86,10 @@ pub trait Store {
     ) -> Result<Vec<ScheduleRunRecord>, StoreError>;
 
     /// Records one notification's delivery to one channel, delivered or not.
-    fn record_notification(&mut self, notification: &NewNotification) -> Result<(), StoreError>;
+    fn record_notification(&mut self, notification: &Notification) -> Result<(), StoreError>;
 
     /// Notifications, newest first.
-    fn notifications(&self, limit: Option<usize>) -> Result<Vec<NotificationRecord>, StoreError>;
+    fn notifications(&self, limit: Option<usize>) -> Result<Vec<Notification>, StoreError>;
 
     /// Removes what started before `before` (runs with their reports, renderings and
     /// approvals; schedule runs; notifications), except what a later `tend rollback` or an
@@ -154,9 +154,9 @@ pub struct ScheduleRunRecord {
     pub error: Option<String>,
 }
 
-/// One notification sent (or not) to one channel.
-#[derive(Debug, Clone)]
-pub struct NewNotification {
+/// One notification sent (or not) to one channel, as recorded and as read back.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Notification {
     pub at: Timestamp,
     pub channel: String,
     /// The event's name (`findings`, `update-failed`, …).
@@ -166,20 +166,6 @@ pub struct NewNotification {
     pub outcome: String,
     pub attempts: u32,
     /// Why it failed, without secrets.
-    pub error: Option<String>,
-    pub schedule_run: Option<ScheduleRunId>,
-    pub run: Option<RunId>,
-}
-
-/// A notification as recorded.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct NotificationRecord {
-    pub at: Timestamp,
-    pub channel: String,
-    pub event: String,
-    pub title: String,
-    pub outcome: String,
-    pub attempts: u32,
     pub error: Option<String>,
     pub schedule_run: Option<ScheduleRunId>,
     pub run: Option<RunId>,

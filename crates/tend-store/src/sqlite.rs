@@ -11,9 +11,9 @@ use jiff::Timestamp;
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension, Row, TransactionBehavior};
 
 use crate::{
-    ApprovalId, ApprovalRecord, NewApproval, NewNotification, NewRun, NewScheduleRun,
-    NotificationRecord, Pruned, ReportRecord, RunDetail, RunFilter, RunId, RunKind, RunRecord,
-    RunStatus, ScheduleRunEnd, ScheduleRunId, ScheduleRunRecord, Store, StoreError,
+    ApprovalId, ApprovalRecord, NewApproval, NewRun, NewScheduleRun, Notification, Pruned,
+    ReportRecord, RunDetail, RunFilter, RunId, RunKind, RunRecord, RunStatus, ScheduleRunEnd,
+    ScheduleRunId, ScheduleRunRecord, Store, StoreError,
 };
 
 /// How long a write waits for another tend process to finish its own before giving up.
@@ -584,7 +584,7 @@ impl Store for SqliteStore {
         Ok(runs)
     }
 
-    fn record_notification(&mut self, notification: &NewNotification) -> Result<(), StoreError> {
+    fn record_notification(&mut self, notification: &Notification) -> Result<(), StoreError> {
         self.connection
             .execute(
                 "INSERT INTO notifications (at, channel, event, title, outcome, attempts, error, \
@@ -606,7 +606,7 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn notifications(&self, limit: Option<usize>) -> Result<Vec<NotificationRecord>, StoreError> {
+    fn notifications(&self, limit: Option<usize>) -> Result<Vec<Notification>, StoreError> {
         let failed = sql_error(&self.path);
         let limit = limit.map_or(-1, |limit| i64::try_from(limit).unwrap_or(i64::MAX));
         let mut statement = self
@@ -624,7 +624,7 @@ impl Store for SqliteStore {
                 row: id,
                 message,
             })?;
-            notifications.push(NotificationRecord {
+            notifications.push(Notification {
                 at,
                 channel: row.get("channel").map_err(&failed)?,
                 event: row.get("event").map_err(&failed)?,

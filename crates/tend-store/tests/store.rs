@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use rusqlite::Connection;
 use tend_store::{
-    NewApproval, NewNotification, NewRun, NewScheduleRun, RunFilter, RunId, RunKind, RunStatus,
+    NewApproval, NewRun, NewScheduleRun, Notification, RunFilter, RunId, RunKind, RunStatus,
     ScheduleRunEnd, SqliteStore, Store, StoreError, SCHEMA_VERSION,
 };
 
@@ -575,7 +575,7 @@ fn schedule_runs_and_notifications_round_trip() {
         ),
     ] {
         store
-            .record_notification(&NewNotification {
+            .record_notification(&Notification {
                 at: time("2026-11-23T06:00:04Z"),
                 channel: channel.to_string(),
                 event: "findings".to_string(),
@@ -657,7 +657,7 @@ fn pruning_keeps_what_a_rollback_needs() {
         )
         .unwrap();
     store
-        .record_notification(&NewNotification {
+        .record_notification(&Notification {
             at: time("2026-01-01T00:00:02Z"),
             channel: "slack".to_string(),
             event: "findings".to_string(),

@@ -12,7 +12,7 @@ use tend_notify::{
     Outcome, Secret, Tls,
 };
 use tend_policy::{ChannelPolicy, ChannelPolicyKind, EmailTls, SecretSource};
-use tend_store::{NewNotification, RunId, ScheduleRunId, SqliteStore, Store};
+use tend_store::{Notification, RunId, ScheduleRunId, SqliteStore, Store};
 
 use crate::cli::{NotifyCommand, NotifyTestArgs};
 use crate::diagnostics::{ExitStatus, UsageError};
@@ -159,7 +159,7 @@ pub fn deliver_and_record(
             );
         }
         // A notification that cannot be recorded must not stop the job it reports on.
-        if let Err(error) = store.record_notification(&NewNotification {
+        if let Err(error) = store.record_notification(&Notification {
             at: Timestamp::now(),
             channel: delivery.channel.clone(),
             event: message.event.as_str().to_string(),

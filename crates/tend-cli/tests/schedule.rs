@@ -651,3 +651,85 @@ fn schedule_export_prints_or_writes_every_file() {
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("update"));
 }
+
+/// Collects a child's standard error while it runs.
+fn collect(stream: std::process::ChildStderr) -> std::sync::Arc<std::sync::Mutex<String>> {
+    use std::io::BufRead as _;
+    let text = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let sink = std::sync::Arc::clone(&text);
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stream)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let mut text = sink.lock().unwrap();
+            text.push_str(&line);
+            text.push('\n');
+        }
+    });
+    text
+}
+
+fn wait_for(text: &std::sync::Mutex<String>, wanted: &str, seconds: u64) {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    while !text.lock().unwrap().contains(wanted) {
+        assert!(
+            Instant::now() < deadline,
+            "never saw {wanted:?} in:\n{}",
+            text.lock().unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn the_daemon_follows_an_edited_policy_and_survives_a_broken_one() {
+    let context = TestContext::new();
+    let server = receiver();
+    let yearly = "\n[[schedules]]\nname = \"yearly\"\ncron = \"0 0 1 1 *\"\ntimezone = \"UTC\"\njob = \"gc\"\n";
+    let config = policy(&context, &server, None, yearly);
+    let project = context.root().join("project");
+    fs_err::create_dir_all(&project).unwrap();
+    let project_arg = project.to_str().unwrap();
+    let mut daemon = command(
+        &context,
+        &config,
+        &server,
+        None,
+        &["daemon", "--project", project_arg],
+    )
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let stderr = collect(daemon.stderr.take().unwrap());
+    wait_for(&stderr, "yearly", 30);
+
+    // A broken edit: the daemon says so and keeps the schedules it had.
+    let good = fs_err::read_to_string(&config).unwrap();
+    fs_err::write(&config, "[[schedules]\n").unwrap();
+    wait_for(&stderr, "warning: the policy no longer loads", 30);
+    assert_eq!(daemon.try_wait().unwrap(), None, "the daemon stopped");
+
+    // A good edit adds a schedule, which runs at its next slot, counted from when it appeared.
+    let every_minute = "\n[[schedules]]\nname = \"every-minute\"\ncron = \"* * * * *\"\ntimezone = \"UTC\"\njob = \"gc\"\n";
+    fs_err::write(&config, format!("{good}{every_minute}")).unwrap();
+    wait_for(&stderr, "tend daemon: the policy changed", 30);
+    wait_for(&stderr, "tend daemon: every-minute exited 0", 90);
+    let runs = store(&context)
+        .schedule_runs(Some("every-minute"), None, None)
+        .unwrap();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert!(!runs[0].caught_up);
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &daemon.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert_eq!(daemon.wait().unwrap().code(), Some(0));
+    wait_for(&stderr, "tend daemon: stopped", 10);
+    assert!(store(&context)
+        .schedule_runs(Some("yearly"), None, None)
+        .unwrap()
+        .is_empty());
+}

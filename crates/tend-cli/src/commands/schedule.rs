@@ -5,8 +5,11 @@
 //! The daemon is one per history store (a lock beside it says who holds it). Each pass looks
 //! at every schedule: a slot that passed after the schedule's last run is run once, however
 //! many passed (as systemd's `Persistent=true`); a schedule that never ran counts from the
-//! daemon's start. Jobs run one at a time, as child processes ([`super::jobs`]). SIGTERM or
-//! SIGINT stops the daemon after the running job has finished: an update is never cut in half.
+//! daemon's start (or from when it appeared in the policy). Jobs run one at a time, as child
+//! processes ([`super::jobs`]). The policy is read again after every pass (at most ten seconds
+//! apart), so edits take effect without a restart; a policy that no longer loads is a warning
+//! and the schedules read before stay. SIGTERM or SIGINT stops the daemon after the running
+//! job has finished: an update is never cut in half.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -29,8 +32,9 @@ use crate::diagnostics::{ExitStatus, UsageError};
 /// A slot run this much after its time counts as on time, not caught up.
 const GRACE: Duration = Duration::from_secs(60);
 
-/// The longest the daemon sleeps before looking again (a clock that jumps, a policy edited).
-const LONGEST_SLEEP: Duration = Duration::from_secs(60);
+/// The longest the daemon sleeps before looking again: the policy is read again after each
+/// sleep (an edited schedule takes effect within this), and a clock that jumps is noticed.
+const LONGEST_SLEEP: Duration = Duration::from_secs(10);
 
 /// The version of the JSON document `tend status --format json` prints.
 const SCHEMA_VERSION: u32 = 1;
@@ -262,24 +266,17 @@ pub fn daemon(
         signal_hook::flag::register(signal, Arc::clone(&stop))
             .context("could not handle SIGTERM")?;
     }
-    let context = context(&loaded, store_path, config, cache_dir)?;
     let started = crate::settings::now()?;
-    eprintln!(
-        "tend daemon: {} schedule{} for {}",
-        loaded.schedules.len(),
-        if loaded.schedules.len() == 1 { "" } else { "s" },
-        loaded.project.display()
-    );
-    for schedule in &loaded.schedules {
-        if let Some(next) = tend_schedule::next_after(schedule, started) {
-            eprintln!(
-                "  {:24} {:16} next {}",
-                schedule.name.as_str(),
-                schedule.cron.to_string(),
-                next.strftime("%Y-%m-%d %H:%M:%S UTC")
-            );
-        }
-    }
+    describe_schedules(&loaded, started);
+    let mut loaded = loaded;
+    // When each schedule was first seen: one added to the policy while the daemon runs counts
+    // from then, not from the daemon's start.
+    let mut first_seen: std::collections::BTreeMap<String, Timestamp> = loaded
+        .schedules
+        .iter()
+        .map(|schedule| (schedule.name.as_str().to_string(), started))
+        .collect();
+    let mut reload_failed = false;
     while !stop.load(Ordering::SeqCst) {
         let mut ran = false;
         for schedule in &loaded.schedules {
@@ -287,7 +284,11 @@ pub fn daemon(
                 break;
             }
             let now = crate::settings::now()?;
-            let Some(due) = due(&store, schedule, &loaded.project, started, now)? else {
+            let since = first_seen
+                .get(schedule.name.as_str())
+                .copied()
+                .unwrap_or(started);
+            let Some(due) = due(&store, schedule, &loaded.project, since, now)? else {
                 continue;
             };
             let late = now.duration_since(due).unsigned_abs() > GRACE;
@@ -298,6 +299,7 @@ pub fn daemon(
                 due.strftime("%Y-%m-%d %H:%M:%S UTC"),
                 if late { ", caught up" } else { "" }
             );
+            let context = context(&loaded, store_path.clone(), config, cache_dir)?;
             let outcome = jobs::run(&context, &mut store, schedule, due, late)?;
             eprintln!(
                 "tend daemon: {} {}{}",
@@ -307,27 +309,73 @@ pub fn daemon(
             );
             ran = true;
         }
-        if args.once {
+        if args.once || stop.load(Ordering::SeqCst) {
             break;
         }
-        if ran {
-            continue;
+        if !ran {
+            let now = crate::settings::now()?;
+            let wake = loaded
+                .schedules
+                .iter()
+                .filter_map(|schedule| tend_schedule::next_after(schedule, now))
+                .min();
+            let sleep = wake
+                .map_or(LONGEST_SLEEP, |wake| {
+                    wake.duration_since(now).unsigned_abs()
+                })
+                .min(LONGEST_SLEEP);
+            sleep_unless(&stop, sleep);
         }
-        let now = crate::settings::now()?;
-        let wake = loaded
-            .schedules
-            .iter()
-            .filter_map(|schedule| tend_schedule::next_after(schedule, now))
-            .min();
-        let sleep = wake
-            .map_or(LONGEST_SLEEP, |wake| {
-                wake.duration_since(now).unsigned_abs()
-            })
-            .min(LONGEST_SLEEP);
-        sleep_unless(&stop, sleep);
+        // The policy is read again on every pass: an edited schedule takes effect without a
+        // restart. A policy that no longer loads keeps the schedules read before.
+        match load(args.project.as_deref(), config) {
+            Ok(fresh) => {
+                reload_failed = false;
+                if fresh.schedules != loaded.schedules || fresh.policy != loaded.policy {
+                    let now = crate::settings::now()?;
+                    for schedule in &fresh.schedules {
+                        first_seen
+                            .entry(schedule.name.as_str().to_string())
+                            .or_insert(now);
+                    }
+                    eprintln!("tend daemon: the policy changed");
+                    describe_schedules(&fresh, now);
+                    loaded = fresh;
+                }
+            }
+            Err(error) => {
+                if !reload_failed {
+                    eprintln!(
+                        "warning: the policy no longer loads, so the daemon keeps the schedules it \
+                         read before: {error:#}"
+                    );
+                }
+                reload_failed = true;
+            }
+        }
     }
     eprintln!("tend daemon: stopped");
     Ok(ExitStatus::Success)
+}
+
+/// The schedules and their next runs, on standard error.
+fn describe_schedules(loaded: &Loaded, now: Timestamp) {
+    eprintln!(
+        "tend daemon: {} schedule{} for {}",
+        loaded.schedules.len(),
+        if loaded.schedules.len() == 1 { "" } else { "s" },
+        loaded.project.display()
+    );
+    for schedule in &loaded.schedules {
+        if let Some(next) = tend_schedule::next_after(schedule, now) {
+            eprintln!(
+                "  {:24} {:16} next {}",
+                schedule.name.as_str(),
+                schedule.cron.to_string(),
+                next.strftime("%Y-%m-%d %H:%M:%S UTC")
+            );
+        }
+    }
 }
 
 /// Sleeps `duration`, waking early when `stop` is set.

@@ -281,14 +281,11 @@ struct UvOptions {
 }
 
 fn options(request: &PreflightRequest<'_>, indexes: &tend_index::IndexSettings) -> UvOptions {
-    let mut index_lines = Vec::new();
-    let mut urls = indexes.indexes.iter();
-    if let Some(primary) = urls.next() {
-        index_lines.push(format!("--index-url {}", primary.url));
-    }
-    for extra in urls {
-        index_lines.push(format!("--extra-index-url {}", extra.url));
-    }
+    // The same index options the trials give the installer, as requirements-file lines.
+    let (lines, _) = tend_update::trial::split_index_args(&super::update::installer_index_args(
+        &indexes.indexes,
+    ));
+    let mut index_lines: Vec<String> = lines.lines().map(str::to_string).collect();
     index_lines.extend(requirement_file_link_lines(request.inventory));
 
     let mut args: Vec<OsString> = Vec::new();

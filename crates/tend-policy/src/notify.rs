@@ -674,16 +674,14 @@ pub(crate) fn validate_schedules(
     for entry in raw {
         let schedule = entry.get_ref();
         let name = schedule.name.get_ref().trim();
-        if !is_name(name) {
-            check.problem(
-                schedule.name.span(),
-                format!(
-                    "`{name}` is not a schedule name (expected lower-case letters, digits and \
-                     `-`, e.g. `weekly-security`)"
-                ),
-            );
-            continue;
-        }
+        // tend-schedule's rule: the name ends up in unit file names and workflow job ids.
+        let schedule_name = match tend_schedule::ScheduleName::new(name) {
+            Ok(valid) => valid,
+            Err(error) => {
+                check.problem(schedule.name.span(), error.to_string());
+                continue;
+            }
+        };
         if seen.contains(&name) {
             check.problem(
                 schedule.name.span(),
@@ -769,12 +767,8 @@ pub(crate) fn validate_schedules(
                 None
             }
         };
-        let (Some(parsed_cron), Some(zone), Some(parsed_job), Ok(schedule_name)) = (
-            parsed_cron,
-            zone,
-            parsed_job,
-            tend_schedule::ScheduleName::new(name),
-        ) else {
+        let (Some(parsed_cron), Some(zone), Some(parsed_job)) = (parsed_cron, zone, parsed_job)
+        else {
             continue;
         };
         schedules.push(SchedulePolicy {

@@ -288,6 +288,11 @@ name = "weekly"
 cron = "@weekly"
 job = "deploy"
 
+[[schedules]]
+name = "weekly--scan"
+cron = "@weekly"
+job = "scan"
+
 [retention]
 keep = "0d"
 "#

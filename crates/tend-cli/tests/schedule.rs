@@ -210,6 +210,40 @@ fn notify_test_reaches_every_channel_and_reports_the_one_that_is_down() {
     assert_eq!(failed[0].channel, "down");
     assert!(failed[0].attempts >= 1);
     assert!(!failed[0].error.as_deref().unwrap().contains("token"));
+
+    // `tend status` counts the week's deliveries and shows the failure.
+    let status = run_json(
+        &mut command(
+            &context,
+            &config,
+            &server,
+            None,
+            &[
+                "status",
+                "--project",
+                project.to_str().unwrap(),
+                "--format",
+                "json",
+            ],
+        ),
+        0,
+    );
+    let notifications = &status["notifications"];
+    assert_eq!(notifications["delivered"], 3, "{status}");
+    assert_eq!(notifications["failed"], 1);
+    assert_eq!(notifications["latest_failures"][0]["channel"], "down");
+    let table = context.run(&mut command(
+        &context,
+        &config,
+        &server,
+        None,
+        &["status", "--project", project.to_str().unwrap()],
+    ));
+    assert!(table.contains("3 delivered, 1 failed"), "{table}");
+    assert!(
+        table.contains("FAILED") && table.contains("down (test)"),
+        "{table}"
+    );
 }
 
 #[test]

@@ -36,6 +36,9 @@ const GRACE: Duration = Duration::from_secs(60);
 /// sleep (an edited schedule takes effect within this), and a clock that jumps is noticed.
 const LONGEST_SLEEP: Duration = Duration::from_secs(10);
 
+/// How far back `tend status` counts the notifications sent: a week.
+const NOTIFICATION_HOURS: i64 = 7 * 24;
+
 /// The version of the JSON document `tend status --format json` prints.
 const SCHEMA_VERSION: u32 = 1;
 
@@ -433,6 +436,24 @@ pub fn status(
         }
         rows.push((schedule, last, next, late));
     }
+    // Deliveries of the last week, of every project in this store: a channel that stopped
+    // working shows here before anyone misses a message.
+    let since = now
+        .checked_sub(jiff::SignedDuration::from_hours(NOTIFICATION_HOURS))
+        .unwrap_or(now);
+    let recent: Vec<tend_store::Notification> = store
+        .notifications(Some(10_000))?
+        .into_iter()
+        .filter(|notification| notification.at >= since)
+        .collect();
+    let delivered = recent
+        .iter()
+        .filter(|notification| notification.outcome == "delivered")
+        .count();
+    let failures: Vec<&tend_store::Notification> = recent
+        .iter()
+        .filter(|notification| notification.outcome != "delivered")
+        .collect();
     let text = match args.format {
         StatusFormat::Json => {
             let schedules: Vec<serde_json::Value> = rows
@@ -455,6 +476,12 @@ pub fn status(
                 "store": store_path,
                 "generated": now,
                 "schedules": schedules,
+                "notifications": {
+                    "since": since,
+                    "delivered": delivered,
+                    "failed": failures.len(),
+                    "latest_failures": failures.iter().take(5).collect::<Vec<_>>(),
+                },
             }))?;
             text.push('\n');
             text
@@ -493,6 +520,23 @@ pub fn status(
                     next.map_or_else(|| "never".to_string(), when),
                     late.map(|due| format!("; LATE since {}", when(due)))
                         .unwrap_or_default()
+                );
+            }
+            let _ = writeln!(
+                text,
+                "Notifications since {} (every project of the store): {delivered} delivered, {} \
+                 failed",
+                when(since),
+                failures.len()
+            );
+            for failure in failures.iter().take(3) {
+                let _ = writeln!(
+                    text,
+                    "  FAILED {} {} ({}): {}",
+                    when(failure.at),
+                    failure.channel,
+                    failure.event,
+                    failure.error.as_deref().unwrap_or("no reason recorded")
                 );
             }
             text

@@ -767,3 +767,53 @@ fn the_daemon_follows_an_edited_policy_and_survives_a_broken_one() {
         .unwrap()
         .is_empty());
 }
+
+#[test]
+fn a_scheduled_update_that_needs_approval_waits_for_an_approved_plan() {
+    let context = TestContext::new();
+    let server = receiver();
+    let config = policy(
+        &context,
+        &server,
+        None,
+        "\n[update]\nrequire-approval = true\n\n[[schedules]]\nname = \"monthly-update\"\n\
+         cron = \"0 3 * * SUN#1\"\ntimezone = \"UTC\"\njob = \"update\"\n",
+    );
+    let project = example().join("flask-service");
+    let output = command(
+        &context,
+        &config,
+        &server,
+        Some("2026-12-06T03:05:00Z"),
+        &[
+            "schedule",
+            "run",
+            "monthly-update",
+            "--project",
+            project.to_str().unwrap(),
+        ],
+    )
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("no plan approved since the last update"),
+        "{stderr}"
+    );
+    // Whoever approves plans is told; nothing ran.
+    let hooks = posts(&server, "/hook");
+    assert_eq!(hooks.len(), 1, "{hooks:?}");
+    assert_eq!(hooks[0]["event"], "approval");
+    let runs = store(&context)
+        .schedule_runs(Some("monthly-update"), None, None)
+        .unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].due_at.to_string(), "2026-12-06T03:00:00Z");
+    assert_eq!(runs[0].exit_code, None);
+    assert!(runs[0].run.is_none());
+    assert!(store(&context)
+        .runs(&tend_store::RunFilter::default())
+        .unwrap()
+        .is_empty());
+}

@@ -76,16 +76,45 @@ pub fn run(
         .suffix(".json")
         .tempfile()
         .context("could not create a file for the job's report")?;
-    let mut command = command(context, &schedule.job, output.path(), context.policy);
-    let (exit_code, error) = match run_child(&mut command) {
-        Ok((code, stderr)) => {
-            let error = (code != Some(0) && code != Some(1))
-                .then(|| last_lines(&stderr))
-                .filter(|text| !text.is_empty());
-            (code, error)
+    // With `[update] require-approval`, a scheduled update applies the newest approved plan
+    // saved since the last update; without one there is nothing it may apply.
+    let approved = match &schedule.job {
+        Job::Update { .. } if context.policy.update.require_approval => {
+            Some(approved_plan(store, &context.project)?)
         }
-        Err(error) => (None, Some(error)),
+        _ => None,
     };
+    let (exit_code, error) = if let Some(None) = approved {
+        let message = base_message(
+            context,
+            EventKind::ApprovalNeeded,
+            "the scheduled update waits for an approved plan".to_string(),
+        )
+        .line("no plan was approved since the last update: `tend plan --save`, then `tend approve PLAN`");
+        deliveries.extend(send(context, store, schedule, &message, Some(id), None));
+        (
+            None,
+            Some(
+                "not run: no plan approved since the last update (`[update] require-approval`)"
+                    .to_string(),
+            ),
+        )
+    } else {
+        let mut command = command(context, &schedule.job, output.path(), context.policy);
+        if let Some(Some(plan)) = approved {
+            command.arg("--plan").arg(plan.to_string());
+        }
+        match run_child(&mut command) {
+            Ok((code, stderr)) => {
+                let error = (code != Some(0) && code != Some(1))
+                    .then(|| last_lines(&stderr))
+                    .filter(|text| !text.is_empty());
+                (code, error)
+            }
+            Err(error) => (None, Some(error)),
+        }
+    };
+    let skipped = matches!(approved, Some(None));
     let report: Option<Value> = fs_err::read_to_string(output.path())
         .ok()
         .and_then(|text| serde_json::from_str(&text).ok());
@@ -101,15 +130,20 @@ pub fn run(
     )?;
 
     let previous = run.and_then(|run| previous_report(store, &schedule.job, &context.project, run));
-    for message in events(
-        context,
-        &schedule.job,
-        exit_code,
-        error.as_deref(),
-        report.as_ref(),
-        previous.as_ref(),
-        run,
-    ) {
+    let messages = if skipped {
+        Vec::new()
+    } else {
+        events(
+            context,
+            &schedule.job,
+            exit_code,
+            error.as_deref(),
+            report.as_ref(),
+            previous.as_ref(),
+            run,
+        )
+    };
+    for message in messages {
         deliveries.extend(send(context, store, schedule, &message, Some(id), run));
     }
     Ok(JobOutcome {
@@ -117,6 +151,37 @@ pub fn run(
         error,
         deliveries,
     })
+}
+
+/// The newest plan of `project` saved after its newest update run and approved by someone;
+/// `None` when there is none.
+fn approved_plan(store: &SqliteStore, project: &Path) -> Result<Option<RunId>> {
+    let last_update = store
+        .runs(&RunFilter {
+            kind: Some(RunKind::Update),
+            project: Some(project.to_path_buf()),
+            limit: Some(1),
+        })?
+        .into_iter()
+        .next()
+        .map(|run| run.started_at);
+    let plans = store.runs(&RunFilter {
+        kind: Some(RunKind::Plan),
+        project: Some(project.to_path_buf()),
+        limit: Some(50),
+    })?;
+    for plan in plans {
+        if last_update.is_some_and(|update| plan.started_at <= update) {
+            break;
+        }
+        if store
+            .run(plan.id)?
+            .is_some_and(|detail| !detail.approvals.is_empty())
+        {
+            return Ok(Some(plan.id));
+        }
+    }
+    Ok(None)
 }
 
 /// The job as the policy writes it: `audit`, `update --phase critical`.
@@ -610,6 +675,47 @@ mod tests {
             phase: None,
             apply: true,
         }
+    }
+
+    #[test]
+    fn a_scheduled_update_takes_the_newest_plan_approved_since_the_last_update() {
+        let directory = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(&directory.path().join("history.sqlite3")).unwrap();
+        let project = Path::new("/srv/app");
+        let add = |store: &mut SqliteStore, kind: RunKind, at: &str, approved: bool| {
+            let id = store
+                .record_run(&tend_store::NewRun {
+                    kind,
+                    project: project.to_path_buf(),
+                    started_at: at.parse().unwrap(),
+                    tend_version: "0".to_string(),
+                })
+                .unwrap();
+            if approved {
+                store
+                    .record_approval(&tend_store::NewApproval {
+                        plan: id,
+                        by: "alice".to_string(),
+                        comment: None,
+                        at: at.parse().unwrap(),
+                    })
+                    .unwrap();
+            }
+            id
+        };
+        add(&mut store, RunKind::Plan, "2026-10-01T00:00:00Z", true);
+        add(&mut store, RunKind::Update, "2026-10-05T00:00:00Z", false);
+        add(&mut store, RunKind::Plan, "2026-11-01T00:00:00Z", false);
+        // Nothing approved since the last update: the older approved plan does not count.
+        assert_eq!(approved_plan(&store, project).unwrap(), None);
+        let approved = add(&mut store, RunKind::Plan, "2026-11-02T00:00:00Z", true);
+        add(&mut store, RunKind::Plan, "2026-11-03T00:00:00Z", false);
+        assert_eq!(approved_plan(&store, project).unwrap(), Some(approved));
+        // Another project's plans are not this one's.
+        assert_eq!(
+            approved_plan(&store, Path::new("/srv/other")).unwrap(),
+            None
+        );
     }
 
     #[test]

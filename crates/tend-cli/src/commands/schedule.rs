@@ -172,9 +172,10 @@ fn describe_deliveries(deliveries: &[tend_notify::Delivery]) -> String {
 }
 
 fn describe_exit(code: Option<i32>, error: Option<&str>) -> String {
-    let mut text = match code {
-        Some(code) => format!("exited {code}"),
-        None => "did not exit normally".to_string(),
+    let mut text = match (code, error) {
+        (Some(code), _) => format!("exited {code}"),
+        (None, Some(_)) => "did not finish".to_string(),
+        (None, None) => "was stopped by a signal".to_string(),
     };
     if let Some(error) = error {
         let _ = write!(text, ": {}", error.replace('\n', " / "));

@@ -364,4 +364,18 @@ fn the_starters_commented_examples_are_valid() {
     let names: Vec<_> = policy.categories.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["critical", "standard"]);
     assert_eq!(policy.check.critical_imports.len(), 1);
+    let channels: Vec<_> = policy
+        .notify
+        .channels
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(channels, ["ops-mail", "team-chat"]);
+    let schedules: Vec<_> = policy
+        .schedules()
+        .iter()
+        .map(|s| s.name.as_str().to_string())
+        .collect();
+    assert_eq!(schedules, ["daily-audit"]);
+    assert_eq!(policy.retention.keep.as_secs(), 90 * 24 * 60 * 60);
 }

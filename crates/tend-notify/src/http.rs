@@ -146,16 +146,7 @@ fn client(options: &DeliveryOptions) -> Result<reqwest::Client, String> {
 /// tend-http's TLS setup (ring, the platform's trust store plus `ca_file`'s CAs), with its
 /// error as the text a delivery failure carries.
 fn tls_config(ca_file: Option<&Path>) -> Result<rustls::ClientConfig, String> {
-    tend_http::tls_config(ca_file).map_err(|error| {
-        let mut text = error.to_string();
-        let mut source = std::error::Error::source(&error);
-        while let Some(cause) = source {
-            text.push_str(": ");
-            text.push_str(&cause.to_string());
-            source = cause.source();
-        }
-        text
-    })
+    tend_http::tls_config(ca_file).map_err(|error| error.with_causes())
 }
 
 /// The error and its causes on one line, without the URL reqwest would quote.

@@ -28,10 +28,12 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{Shutdown, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::thread::{self, JoinHandle};
+use std::sync::{Arc, Mutex};
+
+use crate::listener::{lock, Listener};
+use std::thread;
 use std::time::Duration;
 
 /// A request as the server received it.
@@ -283,55 +285,34 @@ impl Handler for Resource {
 struct Shared {
     handler: Box<dyn Handler>,
     log: Mutex<Vec<Request>>,
-    connections: Mutex<Vec<TcpStream>>,
-    shutdown: AtomicBool,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
 }
 
 /// The running server; stops accepting and closes its connections when dropped.
 pub struct TestServer {
-    address: SocketAddr,
     shared: Arc<Shared>,
-    acceptor: Option<JoinHandle<()>>,
+    listener: Listener,
 }
 
 impl TestServer {
     pub fn start(handler: impl Handler) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a port on 127.0.0.1");
-        let address = listener.local_addr().expect("address of the test server");
         let shared = Arc::new(Shared {
             handler: Box::new(handler),
             log: Mutex::new(Vec::new()),
-            connections: Mutex::new(Vec::new()),
-            shutdown: AtomicBool::new(false),
             in_flight: AtomicUsize::new(0),
             max_in_flight: AtomicUsize::new(0),
         });
-        let accepting = Arc::clone(&shared);
-        let acceptor = thread::spawn(move || {
-            for stream in listener.incoming() {
-                if accepting.shutdown.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(stream) = stream else { continue };
-                if let Ok(clone) = stream.try_clone() {
-                    lock(&accepting.connections).push(clone);
-                }
-                let serving = Arc::clone(&accepting);
-                thread::spawn(move || serve_connection(&serving, stream));
-            }
+        let serving = Arc::clone(&shared);
+        let listener = Listener::start("test server", move |stream, _, shutdown| {
+            serve_connection(&serving, stream, shutdown);
         });
-        Self {
-            address,
-            shared,
-            acceptor: Some(acceptor),
-        }
+        Self { shared, listener }
     }
 
     /// `http://127.0.0.1:<port>`, no trailing slash.
     pub fn url(&self) -> String {
-        format!("http://{}", self.address)
+        format!("http://{}", self.listener.address())
     }
 
     /// The server's URL for a path starting with `/`.
@@ -367,34 +348,15 @@ impl TestServer {
     }
 }
 
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        self.shared.shutdown.store(true, Ordering::SeqCst);
-        // Wakes the acceptor blocked in `accept`.
-        let _ = TcpStream::connect(self.address);
-        if let Some(acceptor) = self.acceptor.take() {
-            let _ = acceptor.join();
-        }
-        for connection in lock(&self.shared.connections).drain(..) {
-            let _ = connection.shutdown(Shutdown::Both);
-        }
-    }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A handler that panicked must not hide the requests from the test's assertions.
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
 /// Serves requests on one connection until the client closes it, asks to, or an answer
 /// requires closing.
-fn serve_connection(shared: &Shared, stream: TcpStream) {
+fn serve_connection(shared: &Shared, stream: TcpStream, shutdown: &AtomicBool) {
     let Ok(write_half) = stream.try_clone() else {
         return;
     };
     let mut reader = BufReader::new(stream);
     let mut writer = write_half;
-    while !shared.shutdown.load(Ordering::SeqCst) {
+    while !shutdown.load(Ordering::SeqCst) {
         let Some(request) = read_request(&mut reader) else {
             return;
         };
@@ -548,7 +510,7 @@ mod tests {
     /// Sends raw requests on one connection and reads raw answers, the way a keep-alive client
     /// does.
     fn exchange(server: &TestServer, raw: &str, answers: usize) -> Vec<String> {
-        let mut stream = TcpStream::connect(server.address).unwrap();
+        let mut stream = TcpStream::connect(server.listener.address()).unwrap();
         stream.write_all(raw.as_bytes()).unwrap();
         let mut reader = BufReader::new(stream);
         (0..answers)
@@ -636,7 +598,7 @@ mod tests {
     #[test]
     fn truncated_answer_closes_after_part_of_the_body() {
         let server = TestServer::start(Response::ok("0123456789").truncated(4));
-        let mut stream = TcpStream::connect(server.address).unwrap();
+        let mut stream = TcpStream::connect(server.listener.address()).unwrap();
         stream.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
         let mut received = String::new();
         stream.read_to_string(&mut received).unwrap();

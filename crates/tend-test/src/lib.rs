@@ -46,6 +46,7 @@ mod context;
 mod editable;
 // A local HTTP/1.1 server for clients, downloads and APIs: `tend_test::http::TestServer`.
 pub mod http;
+mod listener;
 mod site_packages;
 // A local SMTP server (STARTTLS, implicit TLS, AUTH) for email tests: `tend_test::smtp::SmtpServer`.
 pub mod smtp;

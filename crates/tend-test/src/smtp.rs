@@ -21,10 +21,11 @@
 //! ```
 
 use std::io::{Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::thread::{self, JoinHandle};
+use std::net::{Shutdown, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::listener::{lock, Listener};
 
 use base64::Engine as _;
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
@@ -140,24 +141,18 @@ struct Shared {
     config: SmtpConfig,
     tls: Arc<rustls::ServerConfig>,
     mails: Mutex<Vec<Mail>>,
-    connections: Mutex<Vec<TcpStream>>,
-    accepted: AtomicUsize,
     failed_logins: AtomicUsize,
-    shutdown: AtomicBool,
 }
 
 /// The running server; stops and closes its connections when dropped.
 pub struct SmtpServer {
-    address: SocketAddr,
     certificate_pem: String,
     shared: Arc<Shared>,
-    acceptor: Option<JoinHandle<()>>,
+    listener: Listener,
 }
 
 impl SmtpServer {
     pub fn start(config: SmtpConfig) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a port on 127.0.0.1");
-        let address = listener.local_addr().expect("address of the SMTP server");
         let certified =
             rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()])
                 .expect("generate a self-signed certificate");
@@ -175,41 +170,26 @@ impl SmtpServer {
             config,
             tls: Arc::new(tls),
             mails: Mutex::new(Vec::new()),
-            connections: Mutex::new(Vec::new()),
-            accepted: AtomicUsize::new(0),
             failed_logins: AtomicUsize::new(0),
-            shutdown: AtomicBool::new(false),
         });
-        let accepting = Arc::clone(&shared);
-        let acceptor = thread::spawn(move || {
-            for stream in listener.incoming() {
-                if accepting.shutdown.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(stream) = stream else { continue };
-                if let Ok(clone) = stream.try_clone() {
-                    lock(&accepting.connections).push(clone);
-                }
-                let number = accepting.accepted.fetch_add(1, Ordering::SeqCst);
-                let serving = Arc::clone(&accepting);
-                thread::spawn(move || serve(&serving, stream, number));
-            }
+        let serving = Arc::clone(&shared);
+        let listener = Listener::start("SMTP server", move |stream, number, _| {
+            serve(&serving, stream, number);
         });
         Self {
-            address,
             certificate_pem: certified.cert.pem(),
             shared,
-            acceptor: Some(acceptor),
+            listener,
         }
     }
 
     /// Always `127.0.0.1`.
     pub fn host(&self) -> String {
-        self.address.ip().to_string()
+        self.listener.address().ip().to_string()
     }
 
     pub fn port(&self) -> u16 {
-        self.address.port()
+        self.listener.address().port()
     }
 
     /// The server's self-signed certificate, PEM: the CA file a client trusts for TLS.
@@ -224,31 +204,13 @@ impl SmtpServer {
 
     /// How many connections the server accepted (refused ones included).
     pub fn connections(&self) -> usize {
-        self.shared.accepted.load(Ordering::SeqCst)
+        self.listener.accepted()
     }
 
     /// How many `AUTH` attempts were refused.
     pub fn failed_logins(&self) -> usize {
         self.shared.failed_logins.load(Ordering::SeqCst)
     }
-}
-
-impl Drop for SmtpServer {
-    fn drop(&mut self) {
-        self.shared.shutdown.store(true, Ordering::SeqCst);
-        // Wakes the acceptor blocked in `accept`.
-        let _ = TcpStream::connect(self.address);
-        if let Some(acceptor) = self.acceptor.take() {
-            let _ = acceptor.join();
-        }
-        for connection in lock(&self.shared.connections).drain(..) {
-            let _ = connection.shutdown(Shutdown::Both);
-        }
-    }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// A connection, plain or encrypted.

@@ -203,7 +203,7 @@ fn notify_test_reaches_every_channel_and_reports_the_one_that_is_down() {
         .contains("test message from tend"));
 
     // Every delivery is recorded, the failure with its reason.
-    let recorded = store(&context).notifications(None).unwrap();
+    let recorded = store(&context).notifications(None, None).unwrap();
     assert_eq!(recorded.len(), 4);
     let failed: Vec<_> = recorded.iter().filter(|n| n.outcome == "failed").collect();
     assert_eq!(failed.len(), 1);

@@ -88,8 +88,12 @@ pub trait Store {
     /// Records one notification's delivery to one channel, delivered or not.
     fn record_notification(&mut self, notification: &Notification) -> Result<(), StoreError>;
 
-    /// Notifications, newest first.
-    fn notifications(&self, limit: Option<usize>) -> Result<Vec<Notification>, StoreError>;
+    /// Notifications sent at or after `since` (all when `None`), newest first.
+    fn notifications(
+        &self,
+        since: Option<Timestamp>,
+        limit: Option<usize>,
+    ) -> Result<Vec<Notification>, StoreError>;
 
     /// Removes what started before `before` (runs with their reports, renderings and
     /// approvals; schedule runs; notifications), except what a later `tend rollback` or an

@@ -606,14 +606,23 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn notifications(&self, limit: Option<usize>) -> Result<Vec<Notification>, StoreError> {
+    fn notifications(
+        &self,
+        since: Option<Timestamp>,
+        limit: Option<usize>,
+    ) -> Result<Vec<Notification>, StoreError> {
         let failed = sql_error(&self.path);
         let limit = limit.map_or(-1, |limit| i64::try_from(limit).unwrap_or(i64::MAX));
         let mut statement = self
             .connection
-            .prepare("SELECT * FROM notifications ORDER BY at DESC, id DESC LIMIT ?1")
+            .prepare(
+                "SELECT * FROM notifications WHERE (?1 IS NULL OR at >= ?1) \
+                 ORDER BY at DESC, id DESC LIMIT ?2",
+            )
             .map_err(&failed)?;
-        let mut rows = statement.query([limit]).map_err(&failed)?;
+        let mut rows = statement
+            .query(params![since.map(format_time), limit])
+            .map_err(&failed)?;
         let mut notifications = Vec::new();
         while let Some(row) = rows.next().map_err(&failed)? {
             let id: i64 = row.get("id").map_err(&failed)?;

@@ -588,8 +588,19 @@ fn schedule_runs_and_notifications_round_trip() {
             })
             .unwrap();
     }
-    let notifications = store.notifications(None).unwrap();
+    let notifications = store.notifications(None, None).unwrap();
     assert_eq!(notifications.len(), 2);
+    assert_eq!(
+        store
+            .notifications(Some(time("2026-11-23T06:00:04Z")), None)
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(store
+        .notifications(Some(time("2026-11-23T06:00:05Z")), None)
+        .unwrap()
+        .is_empty());
     let failed = notifications
         .iter()
         .find(|notification| notification.channel == "slack")
@@ -697,7 +708,7 @@ fn pruning_keeps_what_a_rollback_needs() {
     // The reports of removed runs went with them.
     assert!(store.run(old_audit).unwrap().is_none());
     assert!(store.schedule_runs(None, None, None).unwrap().is_empty());
-    assert!(store.notifications(None).unwrap().is_empty());
+    assert!(store.notifications(None, None).unwrap().is_empty());
     // Pruning twice removes nothing more.
     let again = store.prune(time("2026-08-25T00:00:00Z")).unwrap();
     assert_eq!(

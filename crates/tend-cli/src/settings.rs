@@ -257,6 +257,17 @@ pub fn store_path(flag: Option<&Path>) -> Result<PathBuf> {
 
 /// The current time, read once per run so that every stage agrees. `TEND_NOW` (RFC 3339)
 /// replaces the clock, for reproducible reports and tests.
+/// The history store, when there is one and it opens: for the warnings of commands that only
+/// read it (an interrupted update, a late schedule). Not creating one, and not failing the
+/// command, is the point: its problems are not these commands'.
+pub fn open_existing_store(flag: Option<&Path>) -> Option<tend_store::SqliteStore> {
+    let path = store_path(flag).ok()?;
+    if !path.exists() {
+        return None;
+    }
+    tend_store::SqliteStore::open(&path).ok()
+}
+
 pub fn now() -> Result<jiff::Timestamp> {
     match std::env::var("TEND_NOW") {
         Ok(text) if !text.is_empty() => text.parse().map_err(|error| {

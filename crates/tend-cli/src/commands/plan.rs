@@ -31,7 +31,9 @@ pub fn run(
         preflight: !args.no_preflight,
     };
     let computed = compute(&source, config, cache_dir)?;
-    super::update::warn_if_interrupted(store, &computed.inventory);
+    if let Some(history) = crate::settings::open_existing_store(store) {
+        super::update::warn_if_interrupted(&history, &computed.inventory);
+    }
     let plan = &computed.plan;
     let text = match args.format {
         PlanFormat::Table => {

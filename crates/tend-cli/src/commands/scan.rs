@@ -20,8 +20,11 @@ pub fn run(
     let settings = ProjectSettings::resolve(&args.project, config)?;
     let now = crate::settings::now()?;
     let inventory = tend_inventory::load(&settings.inventory)?;
-    super::update::warn_if_interrupted(store, &inventory);
-    super::schedule::warn_if_late(store, &settings.project, &settings.policy);
+    // One look at the history for both warnings; the handle is closed before the scan runs.
+    if let Some(history) = crate::settings::open_existing_store(store) {
+        super::update::warn_if_interrupted(&history, &inventory);
+        super::schedule::warn_if_late(&history, &settings.project, &settings.policy);
+    }
     let options = settings.check_options(&args.selection, &inventory);
     let report = tend_check::check(&inventory, &options);
     let summary = ScanSummary::new(&inventory, &report.findings);

@@ -442,11 +442,7 @@ pub fn status(
     let since = now
         .checked_sub(jiff::SignedDuration::from_hours(NOTIFICATION_HOURS))
         .unwrap_or(now);
-    let recent: Vec<tend_store::Notification> = store
-        .notifications(Some(10_000))?
-        .into_iter()
-        .filter(|notification| notification.at >= since)
-        .collect();
+    let recent = store.notifications(Some(since), None)?;
     let delivered = recent
         .iter()
         .filter(|notification| notification.outcome == "delivered")
@@ -555,14 +551,8 @@ pub fn status(
 /// is recorded, and a later slot passed more than a minute ago without one): the cron health
 /// check of `tend scan`. Schedules that never ran are not late (nothing runs them yet).
 /// Problems reading the store are not the caller's.
-pub fn warn_if_late(store_flag: Option<&Path>, project: &Path, policy: &tend_policy::Policy) {
-    let Ok(store_path) = crate::settings::store_path(store_flag) else {
-        return;
-    };
-    if !store_path.exists() {
-        return;
-    }
-    let (Ok(store), Ok(now)) = (SqliteStore::open(&store_path), crate::settings::now()) else {
+pub fn warn_if_late(store: &SqliteStore, project: &Path, policy: &tend_policy::Policy) {
+    let Ok(now) = crate::settings::now() else {
         return;
     };
     let project = std::path::absolute(project).unwrap_or_else(|_| project.to_path_buf());

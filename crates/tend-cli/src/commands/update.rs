@@ -457,7 +457,11 @@ pub fn interrupted(store_path: &Path, prefix: &Path) -> Result<Option<Interrupte
     if !store_path.exists() {
         return Ok(None);
     }
-    let store = SqliteStore::open(store_path)?;
+    interrupted_in(&SqliteStore::open(store_path)?, prefix)
+}
+
+/// [`interrupted`] in a store already open.
+fn interrupted_in(store: &SqliteStore, prefix: &Path) -> Result<Option<Interrupted>> {
     let runs = store.runs(&tend_store::RunFilter {
         kind: Some(RunKind::Update),
         project: None,
@@ -495,14 +499,11 @@ pub fn interrupted(store_path: &Path, prefix: &Path) -> Result<Option<Interrupte
 /// Warns on standard error when an update of `inventory`'s environment was cut short while it
 /// wrote files or applied updates: a command that only reads still reports on a half-changed
 /// environment, and should say so. Problems reading the store are not this command's.
-pub fn warn_if_interrupted(store_flag: Option<&Path>, inventory: &tend_model::Inventory) {
+pub fn warn_if_interrupted(store: &SqliteStore, inventory: &tend_model::Inventory) {
     let Some(environment) = inventory.environment.as_ref() else {
         return;
     };
-    let Ok(store_path) = crate::settings::store_path(store_flag) else {
-        return;
-    };
-    if let Ok(Some(cut)) = interrupted(&store_path, &environment.prefix) {
+    if let Ok(Some(cut)) = interrupted_in(store, &environment.prefix) {
         if cut.state != JournalState::Trials {
             eprintln!(
                 "warning: update run {} was cut short while {}; the environment or the \

@@ -184,22 +184,10 @@ fn approved_plan(store: &SqliteStore, project: &Path) -> Result<Option<RunId>> {
     Ok(None)
 }
 
-/// The job as the policy writes it: `audit`, `update --phase critical`.
+/// The job as the policy writes it, with `--apply` when the schedule applies: `audit`,
+/// `update --phase critical --apply`.
 pub fn job_text(job: &Job) -> String {
-    match job {
-        Job::Update { phase, apply } => {
-            let mut text = "update".to_string();
-            if let Some(phase) = phase {
-                text.push_str(" --phase ");
-                text.push_str(phase);
-            }
-            if *apply {
-                text.push_str(" --apply");
-            }
-            text
-        }
-        other => other.args().join(" "),
-    }
+    job.args().join(" ")
 }
 
 /// The child's command line: the global options first, then the job with the project and a
